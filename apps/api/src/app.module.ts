@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
+import { DarkroomConfigModule } from '@darkroom/config';
+import { DatabaseModule } from '@darkroom/database';
+import { RabbitModule, RabbitPublisher, RedisHealth } from '@darkroom/messaging';
+import { HealthController, LoggingModule, readinessProbes } from '@darkroom/observability';
+import { PhotoStore, StorageModule } from '@darkroom/storage';
+import { AuthModule } from './auth/auth.module';
+import { apiReadinessProbes } from './health-probes';
+import { MediaModule } from './media/media.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { UploadsModule } from './uploads/uploads.module';
+import { UsersModule } from './users/users.module';
+
+@Module({
+  imports: [
+    DarkroomConfigModule,
+    LoggingModule.forService('api'),
+    DatabaseModule.forApp('api'),
+    StorageModule,
+    RabbitModule,
+    AuthModule,
+    UsersModule,
+    UploadsModule,
+    MediaModule,
+    NotificationsModule,
+    TerminusModule,
+  ],
+  controllers: [HealthController],
+  providers: [RedisHealth, readinessProbes([DataSource, RabbitPublisher, RedisHealth, PhotoStore], apiReadinessProbes)],
+})
+export class AppModule {}

@@ -1,0 +1,19 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Request } from 'express';
+import type { UserEntity } from '@darkroom/database';
+export { Public } from '@darkroom/observability';
+
+export const SIGNED_URL_ROUTE = 'darkroom:signed-url';
+
+/** A valid `?exp=&sig=` for this exact path is as good as a bearer token (browser <img>, nginx). */
+export const AllowSignedUrl = () => SetMetadata(SIGNED_URL_ROUTE, true);
+
+export interface AuthenticatedRequest extends Request {
+  user?: UserEntity;
+  /** Set when a signed URL, not a bearer token, let the request in. */
+  signedUrl?: boolean;
+}
+
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext) => {
+  return ctx.switchToHttp().getRequest<AuthenticatedRequest>().user;
+});

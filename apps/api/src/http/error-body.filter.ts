@@ -1,0 +1,36 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+
+/**
+ * Every error leaves as { statusCode, error, message }. Nest already shapes
+ * HttpExceptions that way; this adds the same shape for the unexpected, and
+ * keeps their details in the log rather than in the response.
+ */
+@Catch()
+export class ErrorBodyFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const shaped =
+        typeof body === 'object' && body !== null
+          ? { statusCode: status, error: HttpStatus[status] ? titleOf(status) : 'Error', ...(body as object) }
+          : { statusCode: status, error: titleOf(status), message: body };
+      res.status(status).json(shaped);
+      return;
+    }
+    this.logger.error({ err: exception }, 'unhandled error');
+    res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'something went wrong; the request id in x-request-id finds it in the logs' });
+  }
+}
+
+function titleOf(status: number): string {
+  return (HttpStatus[status] ?? 'Error')
+    .split('_')
+    .map((word) => word.charAt(0) + word.slice(1).toLowerCase())
+    .join(' ');
+}

@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { loadConfig } from '@darkroom/config';
+import { AppModule } from './app.module';
+import { ErrorBodyFilter } from './http/error-body.filter';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(); // a bad variable stops here, naming it
+  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new ErrorBodyFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('darkroom')
+      .setDescription('Upload photos; workers develop them into thumbnails; followers are notified.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+
+  await app.listen(config.api.port, config.api.host);
+  app.get(Logger).log(`api listening on http://${config.api.host}:${config.api.port} (docs at /docs)`);
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { AppConfig } from '@darkroom/config';
+import { OutboxRepository } from '@darkroom/database';
+import { ImageUploadedSink, OutboxRelay } from '@darkroom/messaging';
+import { PhotoStore } from '@darkroom/storage';
+import { ImageProbe } from './image-probe';
+import { UploadStorageEngine } from './upload-storage.engine';
+import { IMAGES_OUTBOX_RELAY, UploadsService } from './uploads.service';
+import { UploadsController } from './uploads.controller';
+
+@Module({
+  imports: [
+    MulterModule.registerAsync({
+      inject: [PhotoStore, AppConfig],
+      useFactory: (store: PhotoStore, config: AppConfig) => ({
+        storage: new UploadStorageEngine(store),
+        defParamCharset: 'utf8',
+        // One file, a caption, and nothing big besides: anything else is a client error.
+        limits: { fileSize: config.api.maxUploadBytes, files: 1, fields: 4, fieldSize: 8 * 1024, parts: 6 },
+      }),
+    }),
+  ],
+  controllers: [UploadsController],
+  providers: [
+    UploadsService,
+    ImageProbe,
+    ImageUploadedSink,
+    {
+      provide: IMAGES_OUTBOX_RELAY,
+      inject: [OutboxRepository, ImageUploadedSink, AppConfig],
+      useFactory: (outbox: OutboxRepository, sink: ImageUploadedSink, config: AppConfig) => new OutboxRelay(outbox, sink, config.outboxPollMs),
+    },
+  ],
+})
+export class UploadsModule {}

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, NotFoundException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { AppConfig } from '@darkroom/config';
+import { IMAGE_UPLOADED, ImageUploadedV1, originalKey } from '@darkroom/contracts';
+import { ThumbnailEntity, UploadEntity, UploadsRepository } from '@darkroom/database';
+import { OutboxRelay } from '@darkroom/messaging';
+import { PhotoStore } from '@darkroom/storage';
+import { UrlSigner } from '../auth/url-signer';
+import { parseCursorParam } from '../http/page-cursor';
+import { AcceptedUploadDto, UploadDto, UploadPageDto } from './dto/upload.dto';
+import { ImageProbe } from './image-probe';
+import type { ReceivedFile } from './upload-storage.engine';
+
+export const IMAGES_OUTBOX_RELAY = Symbol('IMAGES_OUTBOX_RELAY');
+
+@Injectable()
+export class UploadsService {
+  private readonly logger = new Logger(UploadsService.name);
+
+  constructor(
+    private readonly uploads: UploadsRepository,
+    private readonly store: PhotoStore,
+    private readonly probe: ImageProbe,
+    private readonly signer: UrlSigner,
+    private readonly config: AppConfig,
+    @Inject(IMAGES_OUTBOX_RELAY) private readonly relay: OutboxRelay,
+  ) {}
+
+  /**
+   * The file is already in a temp file on the volume. Judge it by content,
+   * move it under its id-based key, then record the row and its outbox event
+   * in one transaction. Any failure removes the file again: a rejected upload
+   * leaves nothing behind.
+   */
+  async accept(ownerId: string, file: ReceivedFile, caption: string | undefined, requestId: string): Promise<AcceptedUploadDto> {
+    let committedKey: string | undefined;
+    try {
+      const image = await this.probe.probe(this.store.localPath(file.tempId));
+      if (!image) {
+        throw new UnsupportedMediaTypeException(
+          `"${file.originalname}" is not a supported image (by its content, whatever its name or type says); send JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+        );
+      }
+      const pixels = image.width * image.height;
+      if (pixels > this.config.images.maxInputPixels) {
+        throw new PayloadTooLargeException(
+          `image is ${image.width}×${image.height} = ${pixels} pixels; the limit is ${this.config.images.maxInputPixels} (MAX_INPUT_PIXELS)`,
+        );
+      }
+      const id = randomUUID();
+      const createdAt = new Date();
+      const key = originalKey(id, createdAt);
+      await this.store.commitTemp(file.tempId, key);
+      committedKey = key;
+      const message: ImageUploadedV1 = { version: 1, uploadId: id, ownerId, originalKey: key, mime: image.mime, requestId };
+      await this.uploads.insertQueued(
+        {
+          id,
+          ownerId,
+          caption: caption ?? null,
+          originalKey: key,
+          originalName: file.originalname.slice(0, 255) || null,
+          mime: image.mime,
+          bytes: file.size,
+          sha256: file.sha256,
+          createdAt,
+        },
+        { topic: IMAGE_UPLOADED, payload: message },
+      );
+      this.relay.kick();
+      this.logger.log({ uploadId: id, bytes: file.size, mime: image.mime, width: image.width, height: image.height }, 'upload accepted');
+      return { id, status: 'queued' };
+    } catch (error) {
+      if (committedKey) await this.store.delete(committedKey).catch(() => undefined);
+      throw error;
+    } finally {
+      await this.store.discardTemp(file.tempId).catch(() => undefined);
+    }
+  }
+
+  async get(id: string, viewerId: string): Promise<UploadDto> {
+    const upload = await this.uploads.findVisible(id, viewerId);
+    if (!upload) throw notFound(id);
+    const [view] = await this.toViews([upload]);
+    return view!;
+  }
+
+  async list(ownerId: string, cursor: string | undefined, limit = 20): Promise<UploadPageDto> {
+    const page = await this.uploads.listByOwner(ownerId, parseCursorParam(cursor), limit);
+    return { items: await this.toViews(page.items), nextCursor: page.nextCursor };
+  }
+
+  private async toViews(uploads: UploadEntity[]): Promise<UploadDto[]> {
+    const thumbnails = await this.uploads.thumbnailsOf(uploads.map((u) => u.id));
+    return uploads.map((u) => this.toView(u, thumbnails.filter((t) => t.uploadId === u.id)));
+  }
+
+  private toView(u: UploadEntity, thumbnails: ThumbnailEntity[]): UploadDto {
+    return {
+      id: u.id,
+      status: u.status,
+      caption: u.caption,
+      originalName: u.originalName,
+      mime: u.mime,
+      bytes: u.bytes,
+      width: u.width,
+      height: u.height,
+      createdAt: u.createdAt,
+      processedAt: u.processedAt,
+      failureReason: u.failureReason,
+      thumbnails: thumbnails.map((t) => ({
+        variant: t.variant,
+        width: t.width,
+        height: t.height,
+        bytes: t.bytes,
+        url: this.signer.sign(`/v1/uploads/${u.id}/thumbnails/${t.variant}`),
+      })),
+      originalUrl: this.signer.sign(`/v1/uploads/${u.id}/original`),
+    };
+  }
+}
+
+/** Someone else's upload does not exist for the caller: 404, never 403. */
+export function notFound(id: string): NotFoundException {
+  return new NotFoundException(`upload ${id} not found`);
+}

@@ -1,0 +1,40 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'ada_l', pattern: '^[a-z0-9_]{3,30}$' })
+  @IsString()
+  @Matches(/^[a-z0-9_]{3,30}$/, { message: 'handle must be 3-30 characters of a-z, 0-9 and _' })
+  handle: string;
+
+  @ApiPropertyOptional({ example: 'Ada Lovelace' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  displayName?: string;
+
+  @ApiPropertyOptional({ example: 'ada@example.org' })
+  @IsOptional()
+  @IsEmail()
+  email?: string;
+
+  @ApiPropertyOptional({ example: 'https://example.org/hooks/darkroom' })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  webhookUrl?: string;
+}
+
+export class CreatedUserDto {
+  @ApiProperty() id: string;
+  @ApiProperty() handle: string;
+  @ApiProperty({ description: 'Bearer token; shown once, stored only as a hash.' }) token: string;
+}
+
+export class MeDto {
+  @ApiProperty() id: string;
+  @ApiProperty() handle: string;
+  @ApiProperty({ nullable: true, type: String }) displayName: string | null;
+  @ApiProperty({ nullable: true, type: String }) email: string | null;
+  @ApiProperty({ nullable: true, type: String }) webhookUrl: string | null;
+  @ApiProperty() createdAt: Date;
+}

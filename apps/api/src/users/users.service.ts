@@ -1,0 +1,33 @@
+import { ConflictException, Injectable } from '@nestjs/common';
+import { UserEntity, UsersRepository } from '@darkroom/database';
+import { hashApiToken, newApiToken } from '../auth/api-token';
+import { CreatedUserDto, CreateUserDto, MeDto } from './dto/create-user.dto';
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly users: UsersRepository) {}
+
+  async register(input: CreateUserDto): Promise<CreatedUserDto> {
+    const token = newApiToken();
+    const user = await this.users.create({
+      handle: input.handle,
+      displayName: input.displayName ?? null,
+      email: input.email ?? null,
+      webhookUrl: input.webhookUrl ?? null,
+      apiTokenHash: hashApiToken(token),
+    });
+    if (!user) throw new ConflictException(`handle "${input.handle}" is taken`);
+    return { id: user.id, handle: user.handle, token };
+  }
+
+  describe(user: UserEntity): MeDto {
+    return {
+      id: user.id,
+      handle: user.handle,
+      displayName: user.displayName,
+      email: user.email,
+      webhookUrl: user.webhookUrl,
+      createdAt: user.createdAt,
+    };
+  }
+}

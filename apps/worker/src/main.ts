@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { loadConfig } from '@darkroom/config';
+import { RabbitConsumerTransport } from '@darkroom/messaging';
+import { WorkerModule } from './worker.module';
+
+/**
+ * A hybrid Nest app: the images-queue consumer (a microservice on our AMQP
+ * transport) plus a small HTTP port for /health.
+ */
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const app = await NestFactory.create(WorkerModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.connectMicroservice({ strategy: app.get(RabbitConsumerTransport) }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(config.worker.httpPort, '0.0.0.0');
+  app.get(Logger).log(`worker ${config.instance} consuming ${config.rabbit.queue} (concurrency ${config.worker.concurrency}); health on :${config.worker.httpPort}`);
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import sharp from 'sharp';
+import { AppConfig } from '@darkroom/config';
+import { ThumbnailVariant, thumbnailVariants } from '@darkroom/contracts';
+
+// Each original is read once; cached file handles would only pin files that DELETE removes.
+sharp.cache({ files: 0 });
+
+export interface RenderedVariant {
+  variant: string;
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface RenderedPhoto {
+  /** Size of the original as displayed (after EXIF orientation). */
+  width: number;
+  height: number;
+  variants: RenderedVariant[];
+}
+
+/** The file is not an image we can develop; retrying will not change that. */
+export class UndecodableImageError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'UndecodableImageError';
+  }
+}
+
+/**
+ * Develops an original into webp variants with sharp: EXIF auto-orient, sRGB,
+ * no metadata kept (sharp writes none unless asked), never enlarged.
+ */
+@Injectable()
+export class ThumbnailRenderer {
+  private readonly variants: ThumbnailVariant[];
+
+  constructor(private readonly config: AppConfig) {
+    this.variants = thumbnailVariants(config.images);
+  }
+
+  async render(path: string): Promise<RenderedPhoto> {
+    // failOn 'warning' (sharp's default, stricter than Immich's 'error'): a damaged file ends
+    // `failed` with a reason instead of being rendered with grey blocks.
+    const options: sharp.SharpOptions = { failOn: 'warning', limitInputPixels: this.config.images.maxInputPixels };
+    let decoded: { data: Buffer; info: sharp.OutputInfo };
+    let width: number;
+    let height: number;
+    try {
+      const metadata = await sharp(path, options).metadata();
+      const swap = (metadata.orientation ?? 1) >= 5;
+      width = swap ? metadata.height : metadata.width;
+      height = swap ? metadata.width : metadata.height;
+      // Decode once (orient, sRGB, shrink to the largest variant); every variant is derived from these pixels.
+      const largest = Math.max(...this.variants.map((v) => v.px));
+      decoded = await sharp(path, options)
+        .rotate()
+        .resize(largest, largest, { fit: 'inside', withoutEnlargement: true })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    } catch (error) {
+      throw new UndecodableImageError(explain(error));
+    }
+    const variants = await Promise.all(this.variants.map((variant) => this.encode(decoded.data, decoded.info, variant)));
+    return { width, height, variants };
+  }
+
+  private async encode(pixels: Buffer, info: sharp.OutputInfo, variant: ThumbnailVariant): Promise<RenderedVariant> {
+    const { data, info: out } = await sharp(pixels, { raw: { width: info.width, height: info.height, channels: info.channels } })
+      .resize(variant.px, variant.px, { fit: variant.fit, withoutEnlargement: true })
+      .webp({ quality: this.config.images.webpQuality })
+      .toBuffer({ resolveWithObject: true });
+    return { variant: variant.name, data, width: out.width, height: out.height };
+  }
+}
+
+/** libvips' messages, turned into a reason a person can act on (the original text kept in brackets). */
+export function explain(error: unknown): string {
+  const detail = (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
+  if (/premature end|truncated|unexpected end|not enough data|short read|out of data/i.test(detail)) {
+    return `the image file is truncated or incomplete; upload it again (${detail})`;
+  }
+  if (/pixel limit|exceeds pixel/i.test(detail)) {
+    return `the image has more pixels than this server accepts (MAX_INPUT_PIXELS) (${detail})`;
+  }
+  if (/unsupported image format|not a known file format|is not in a known format/i.test(detail)) {
+    return `the file is not an image format darkroom can read (${detail})`;
+  }
+  return `the image could not be decoded; it may be damaged (${detail})`;
+}

@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
+import { AppConfig, DarkroomConfigModule } from '@darkroom/config';
+import { DatabaseModule, OutboxRepository } from '@darkroom/database';
+import { NotificationsQueue, OutboxRelay, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
+import { HealthController, LoggingModule, readinessProbes } from '@darkroom/observability';
+import { PhotoStore, StorageModule } from '@darkroom/storage';
+import { DevelopUploadService, UPLOAD_EVENTS_RELAY } from './develop-upload.service';
+import { ImageUploadedHandler } from './image-uploaded.handler';
+import { ThumbnailRenderer } from './thumbnail-renderer';
+import { workerReadinessProbes } from './health-probes';
+
+@Module({
+  imports: [
+    DarkroomConfigModule,
+    LoggingModule.forService('worker'),
+    DatabaseModule.forApp('worker'),
+    StorageModule,
+    RabbitModule,
+    TerminusModule,
+  ],
+  controllers: [ImageUploadedHandler, HealthController],
+  providers: [
+    readinessProbes([DataSource, RabbitConsumerTransport, NotificationsQueue, PhotoStore], workerReadinessProbes),
+    ThumbnailRenderer,
+    DevelopUploadService,
+    NotificationsQueue,
+    RabbitConsumerTransport,
+    {
+      provide: UPLOAD_EVENTS_RELAY,
+      inject: [OutboxRepository, NotificationsQueue, AppConfig],
+      useFactory: (outbox: OutboxRepository, queue: NotificationsQueue, config: AppConfig) => new OutboxRelay(outbox, queue, config.outboxPollMs),
+    },
+  ],
+})
+export class WorkerModule {}

@@ -1,0 +1,100 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { envSchema, type Env } from './env.schema';
+
+/**
+ * The validated settings, grouped by the part of the system that uses them.
+ * A class (not an interface) so that it is also the injection token.
+ */
+export abstract class AppConfig {
+  declare instance: string;
+  declare log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
+  declare database: { url: string };
+  declare rabbit: { url: string; exchange: string; queue: string; retryQueue: string; deadQueue: string };
+  declare redis: { url: string; prefix: string; notificationsQueue: string };
+  declare storage: { dir: string };
+  declare connectBackoffMaxMs: number;
+  declare outboxPollMs: number;
+  declare api: {
+    host: string;
+    port: number;
+    maxUploadBytes: number;
+    urlSigningSecret: string;
+    signedUrlTtlSeconds: number;
+  };
+  declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number };
+  declare worker: { httpPort: number; concurrency: number; maxAttempts: number; retryDelayMs: number };
+  declare notifier: { httpPort: number; concurrency: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the raw environment; throws a ConfigError naming every bad variable. */
+export function parseEnv(raw: Record<string, string | undefined>): Env {
+  // An empty variable (FOO= in a .env file) means "not set", so the default applies.
+  const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const variable = issue.path.join('.');
+        const given = present[variable];
+        return `${variable}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+export function toAppConfig(env: Env): AppConfig {
+  return {
+    instance: env.INSTANCE_NAME ?? `${hostname()}-${process.pid}`,
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+    database: { url: env.DATABASE_URL },
+    rabbit: {
+      url: env.RABBITMQ_URL,
+      exchange: env.IMAGES_EXCHANGE,
+      queue: env.IMAGES_QUEUE,
+      retryQueue: env.IMAGES_RETRY_QUEUE,
+      deadQueue: env.IMAGES_DEAD_QUEUE,
+    },
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, notificationsQueue: env.NOTIFICATIONS_QUEUE },
+    storage: { dir: resolve(env.STORAGE_DIR) },
+    connectBackoffMaxMs: env.CONNECT_BACKOFF_MAX_MS,
+    outboxPollMs: env.OUTBOX_POLL_MS,
+    api: {
+      host: env.API_HOST,
+      port: env.API_PORT,
+      maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      urlSigningSecret: env.URL_SIGNING_SECRET,
+      signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
+    },
+    images: {
+      maxInputPixels: env.MAX_INPUT_PIXELS,
+      thumbPx: env.THUMB_PX,
+      smallPx: env.SMALL_PX,
+      largePx: env.LARGE_PX,
+      webpQuality: env.WEBP_QUALITY,
+    },
+    worker: {
+      httpPort: env.WORKER_HTTP_PORT,
+      concurrency: env.WORKER_CONCURRENCY,
+      maxAttempts: env.JOB_MAX_ATTEMPTS,
+      retryDelayMs: env.RETRY_DELAY_MS,
+    },
+    notifier: { httpPort: env.NOTIFIER_HTTP_PORT, concurrency: env.NOTIFIER_CONCURRENCY },
+  };
+}
+
+let cached: AppConfig | undefined;
+
+/** The one reader of process.env: validated once per process, then cached. */
+export function loadConfig(): AppConfig {
+  cached ??= toAppConfig(parseEnv(process.env));
+  return cached;
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+// A queue, exchange or prefix name: kept to characters that are safe in AMQP, Redis keys and log lines.
+const name = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" and "-" only');
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/**
+ * Every environment variable darkroom reads, with its default. The README's
+ * configuration table and .env.example list the same names; keep them in step.
+ */
+export const envSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  INSTANCE_NAME: z.string().min(1).optional(),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/darkroom'),
+  RABBITMQ_URL: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: name.default('darkroom'),
+  STORAGE_DIR: z.string().min(1).default('./data'),
+  CONNECT_BACKOFF_MAX_MS: positiveInt.default(10_000),
+
+  IMAGES_EXCHANGE: name.default('darkroom.images'),
+  IMAGES_QUEUE: name.default('images.process'),
+  IMAGES_RETRY_QUEUE: name.default('images.retry'),
+  IMAGES_DEAD_QUEUE: name.default('images.dead'),
+  NOTIFICATIONS_QUEUE: name.default('notifications'),
+  OUTBOX_POLL_MS: positiveInt.default(1000),
+
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  API_PORT: port.default(3000),
+  MAX_UPLOAD_BYTES: positiveInt.default(50 * 1024 * 1024),
+  MAX_INPUT_PIXELS: positiveInt.default(100_000_000),
+  URL_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-only-url-signing-secret-change-me'),
+  SIGNED_URL_TTL_SECONDS: positiveInt.default(3600),
+
+  WORKER_HTTP_PORT: port.default(3001),
+  WORKER_CONCURRENCY: positiveInt.max(64).default(2),
+  JOB_MAX_ATTEMPTS: positiveInt.max(100).default(3),
+  RETRY_DELAY_MS: positiveInt.default(5000),
+  THUMB_PX: positiveInt.max(4096).default(160),
+  SMALL_PX: positiveInt.max(8192).default(480),
+  LARGE_PX: positiveInt.max(16384).default(1440),
+  WEBP_QUALITY: positiveInt.max(100).default(80),
+
+  NOTIFIER_HTTP_PORT: port.default(3002),
+  NOTIFIER_CONCURRENCY: positiveInt.max(1000).default(10),
+});
+
+export type Env = z.infer<typeof envSchema>;

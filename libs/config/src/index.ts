@@ -1,0 +1,3 @@
+export { AppConfig, ConfigError, loadConfig, parseEnv, toAppConfig } from './app-config';
+export { envSchema, type Env } from './env.schema';
+export { DarkroomConfigModule } from './config.module';

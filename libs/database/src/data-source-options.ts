@@ -1,0 +1,19 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+/** The one description of how darkroom talks to Postgres. Schema changes go through MIGRATIONS only. */
+export function dataSourceOptions(url: string, applicationName: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    applicationName,
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
+  };
+}

@@ -1,0 +1,37 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@darkroom/config';
+import { connectWithBackoff } from '@darkroom/observability';
+import { dataSourceOptions } from './data-source-options';
+import { NotificationsRepository } from './repositories/notifications.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
+import { UploadsRepository } from './repositories/uploads.repository';
+import { UsersRepository } from './repositories/users.repository';
+
+const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository];
+
+@Module({})
+export class DatabaseModule {
+  /** `service` names the connection in pg_stat_activity, so a DBA can tell the apps apart. */
+  static forApp(service: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => dataSourceOptions(config.database.url, `darkroom-${service}`),
+          // Postgres may still be starting (compose, CI): retry with backoff, logging every attempt.
+          dataSourceFactory: async (options) =>
+            connectWithBackoff('postgres', () => new DataSource(options!).initialize(), {
+              logger: new Logger('Database'),
+              maxDelayMs: 10_000,
+            }),
+        }),
+      ],
+      providers: REPOSITORIES,
+      exports: REPOSITORIES,
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type UploadStatus = 'queued' | 'processing' | 'done' | 'failed';
+
+@Entity('uploads')
+export class UploadEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ name: 'owner_id', type: 'uuid' })
+  ownerId: string;
+
+  @Column({ type: 'text', nullable: true })
+  caption: string | null;
+
+  @Column({ name: 'original_key', type: 'text' })
+  originalKey: string;
+
+  @Column({ name: 'original_name', type: 'text', nullable: true })
+  originalName: string | null;
+
+  @Column({ type: 'text' })
+  mime: string;
+
+  @Column({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  bytes: number;
+
+  @Column({ type: 'text' })
+  sha256: string;
+
+  @Column({ type: 'int', nullable: true })
+  width: number | null;
+
+  @Column({ type: 'int', nullable: true })
+  height: number | null;
+
+  @Column({ type: 'text' })
+  status: UploadStatus;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason: string | null;
+
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
+  processedAt: Date | null;
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Called inside the caller's transaction, so the event exists exactly when the change it announces does. */
+  static async add(tx: EntityManager, topic: string, payload: object): Promise<void> {
+    await tx.query(`INSERT INTO outbox (topic, payload) VALUES ($1, $2)`, [topic, JSON.stringify(payload)]);
+  }
+
+  /**
+   * Locks up to `limit` unpublished rows of the given topics (SKIP LOCKED, so
+   * several relays share the work), hands them to `publish` in order and marks
+   * the ones it published. A row whose publish throws stays for the next pass.
+   */
+  async publishPending(topics: string[], limit: number, publish: (row: OutboxRow) => Promise<void>): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows: OutboxRow[] = await tx.query(
+        `SELECT id, topic, payload FROM outbox
+          WHERE published_at IS NULL AND topic = ANY($1)
+          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [topics, limit],
+      );
+      const published: string[] = [];
+      try {
+        for (const row of rows) {
+          await publish(row);
+          published.push(row.id);
+        }
+      } finally {
+        if (published.length > 0) {
+          await tx.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [published]);
+        }
+      }
+      return published.length;
+    });
+  }
+}

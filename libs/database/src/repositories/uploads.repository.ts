@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ThumbnailEntity, UploadEntity } from '../entities';
+import { Keyset, toPage } from '../keyset-cursor';
+import { OutboxRepository } from './outbox.repository';
+
+export type NewUpload = Pick<
+  UploadEntity,
+  'id' | 'ownerId' | 'caption' | 'originalKey' | 'originalName' | 'mime' | 'bytes' | 'sha256' | 'createdAt'
+>;
+
+export interface OutboxEvent {
+  topic: string;
+  payload: object;
+}
+
+export type NewThumbnail = Omit<ThumbnailEntity, 'uploadId'>;
+
+@Injectable()
+export class UploadsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** The upload row and the event announcing it commit together, or neither does. */
+  async insertQueued(upload: NewUpload, event: OutboxEvent): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.insert(UploadEntity, { ...upload, status: 'queued', attempts: 0 });
+      await OutboxRepository.add(tx, event.topic, event.payload);
+    });
+  }
+
+  findById(id: string): Promise<UploadEntity | null> {
+    return this.db.getRepository(UploadEntity).findOneBy({ id });
+  }
+
+  /** Visible = owned by the viewer, or done and posted by someone the viewer follows. */
+  findVisible(id: string, viewerId: string): Promise<UploadEntity | null> {
+    return this.db
+      .getRepository(UploadEntity)
+      .createQueryBuilder('u')
+      .where('u.id = :id', { id })
+      .andWhere(
+        `(u.owner_id = :viewerId OR (u.status = 'done' AND EXISTS (
+           SELECT 1 FROM follows f WHERE f.follower_id = :viewerId AND f.followee_id = u.owner_id)))`,
+        { viewerId },
+      )
+      .getOne();
+  }
+
+  async listByOwner(ownerId: string, after: Keyset | null, limit: number) {
+    const query = this.db
+      .getRepository(UploadEntity)
+      .createQueryBuilder('u')
+      .where('u.owner_id = :ownerId', { ownerId })
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(limit + 1);
+    if (after) {
+      query.andWhere('(u.created_at, u.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    }
+    return toPage(await query.getMany(), limit);
+  }
+
+  thumbnailsOf(uploadIds: string[]): Promise<ThumbnailEntity[]> {
+    if (uploadIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .getRepository(ThumbnailEntity)
+      .createQueryBuilder('t')
+      .where('t.upload_id = ANY(:uploadIds)', { uploadIds })
+      .orderBy('t.width', 'ASC')
+      .getMany();
+  }
+
+  /** Counts a processing attempt; returns false when the upload is gone or already finished. */
+  async startAttempt(id: string): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE uploads SET status = 'processing', attempts = attempts + 1
+        WHERE id = $1 AND status IN ('queued', 'processing')`,
+      [id],
+    );
+    return rowCount(result) > 0;
+  }
+
+  /**
+   * Thumbnails, dimensions, `done` and the outbox event in one transaction.
+   * Returns false (and writes nothing) when the upload was deleted or finished meanwhile.
+   */
+  async markDone(id: string, size: { width: number; height: number }, thumbnails: NewThumbnail[], event: OutboxEvent): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const result = await tx.query(
+        `UPDATE uploads SET status = 'done', width = $2, height = $3, failure_reason = NULL, processed_at = now()
+          WHERE id = $1 AND status IN ('queued', 'processing')`,
+        [id, size.width, size.height],
+      );
+      if (rowCount(result) === 0) return false;
+      for (const t of thumbnails) {
+        await tx.query(
+          `INSERT INTO thumbnails (upload_id, variant, key, mime, width, height, bytes)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (upload_id, variant) DO UPDATE
+             SET key = EXCLUDED.key, mime = EXCLUDED.mime, width = EXCLUDED.width, height = EXCLUDED.height, bytes = EXCLUDED.bytes`,
+          [id, t.variant, t.key, t.mime, t.width, t.height, t.bytes],
+        );
+      }
+      await OutboxRepository.add(tx, event.topic, event.payload);
+      return true;
+    });
+  }
+
+  /** `failed` with a reason and the outbox event, unless the upload is gone or already finished. */
+  async markFailed(id: string, reason: string, event: OutboxEvent): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const result = await tx.query(
+        `UPDATE uploads SET status = 'failed', failure_reason = $2, processed_at = now()
+          WHERE id = $1 AND status IN ('queued', 'processing')`,
+        [id, reason],
+      );
+      if (rowCount(result) === 0) return false;
+      await OutboxRepository.add(tx, event.topic, event.payload);
+      return true;
+    });
+  }
+}
+
+/** TypeORM's postgres driver returns [rows, affected] for UPDATE through query(). */
+function rowCount(result: unknown): number {
+  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+}

@@ -1,0 +1,25 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { ConsumeMessage } from 'amqplib';
+
+/** What a handler decides for a message: ack it, try it again later, or park it in the dead-letter queue. */
+export type JobOutcome = 'done' | 'retry' | 'reject';
+
+/** Passed to @EventPattern handlers as their context: the raw message and which attempt this is. */
+export class AmqpJobContext extends BaseRpcContext<[ConsumeMessage, number, number]> {
+  get message(): ConsumeMessage {
+    return this.args[0];
+  }
+
+  /** 1 for the first delivery; counts our retries, not broker redeliveries after a crash. */
+  get attempt(): number {
+    return this.args[1];
+  }
+
+  get maxAttempts(): number {
+    return this.args[2];
+  }
+
+  get isLastAttempt(): boolean {
+    return this.attempt >= this.maxAttempts;
+  }
+}

@@ -1,0 +1,12 @@
+export { AmqpJobContext, type JobOutcome } from './amqp-job.context';
+export { declareImagesTopology, type ImagesTopologyNames } from './images-topology';
+export { JobWorker, type JobWorkerOptions } from './job-worker';
+export { NotificationsQueue } from './notifications-queue';
+export { OutboxRelay, type OutboxSink } from './outbox-relay';
+export { RabbitConnection, redactUrl } from './rabbit-connection';
+export { RabbitConsumerTransport } from './rabbit-consumer.transport';
+export { BrokerUnavailableError, RabbitPublisher } from './rabbit-publisher';
+export { ImageUploadedSink } from './image-uploaded.sink';
+export { createRedis } from './redis-connection';
+export { RabbitModule } from './rabbit.module';
+export { RedisHealth } from './redis-health';

@@ -1,0 +1,49 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { AppConfig } from '@darkroom/config';
+import { UploadEventName, uploadEventJobId, UploadEventV1 } from '@darkroom/contracts';
+import { OutboxRow } from '@darkroom/database';
+import { OutboxSink } from './outbox-relay';
+import { createRedis } from './redis-connection';
+
+/** Producer side of the BullMQ notifications queue; also the worker's outbox sink for upload events. */
+@Injectable()
+export class NotificationsQueue implements OutboxSink, OnApplicationShutdown {
+  readonly topics: UploadEventName[] = ['upload.processed', 'upload.failed'];
+  private readonly redis: Redis;
+  private readonly queue: Queue;
+
+  constructor(config: AppConfig) {
+    this.redis = createRedis(config.redis.url, 'notifications-producer', { maxDelayMs: config.connectBackoffMaxMs, blocking: false });
+    this.queue = new Queue(config.redis.notificationsQueue, {
+      connection: this.redis,
+      prefix: config.redis.prefix,
+      defaultJobOptions: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
+        // Completed jobs are kept a day so that a replayed outbox row still finds its jobId and adds nothing.
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+  }
+
+  /** add(), not addBulk(): only add() skips a job whose jobId already exists. */
+  async add(event: UploadEventName, payload: UploadEventV1): Promise<void> {
+    await this.queue.add(event, payload, { jobId: uploadEventJobId(event, payload.uploadId) });
+  }
+
+  publish(row: OutboxRow): Promise<void> {
+    return this.add(row.topic as UploadEventName, row.payload as UploadEventV1);
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+    await this.redis.quit().catch(() => undefined);
+  }
+}

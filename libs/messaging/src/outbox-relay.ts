@@ -1,0 +1,76 @@
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { OutboxRepository, OutboxRow } from '@darkroom/database';
+
+/** Where the relay hands a row: RabbitMQ for image.uploaded, BullMQ for upload events. */
+export interface OutboxSink {
+  readonly topics: string[];
+  publish(row: OutboxRow): Promise<void>;
+}
+
+const BATCH = 100;
+
+/**
+ * Publishes outbox rows written in the same transaction as the change they
+ * announce: the api's image.uploaded, the worker's upload.* events. Polls every
+ * OUTBOX_POLL_MS and is kicked right after a commit, so the usual latency is
+ * one round trip. Rows are locked with SKIP LOCKED: any number of relays share the table.
+ * Delivery is at-least-once (a crash between publish and mark republishes);
+ * consumers dedupe by messageId / jobId.
+ */
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private pending = false;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly sink: OutboxSink,
+    private readonly pollMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Publish soon: called after a transaction that wrote an outbox row commits. */
+  kick(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      this.pending = false;
+      try {
+        while ((await this.outbox.publishPending(this.sink.topics, BATCH, (row) => this.sink.publish(row))) === BATCH) {
+          /* a full batch: there may be more */
+        }
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.logger.warn(`publishing outbox rows failed (${(error as Error).message}); will retry`);
+      }
+      if (!this.running) break;
+      if (this.pending && failures === 0) continue;
+      const delay = failures === 0 ? this.pollMs : Math.min(this.pollMs * 2 ** failures, 30_000);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}

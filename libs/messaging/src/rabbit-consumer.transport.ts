@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { PinoLogger } from 'nestjs-pino';
+import { lastValueFrom } from 'rxjs';
+import { AppConfig } from '@darkroom/config';
+import { AmqpJobContext, JobOutcome } from './amqp-job.context';
+import { declareImagesTopology } from './images-topology';
+import { RabbitConnection } from './rabbit-connection';
+import { RabbitPublisher } from './rabbit-publisher';
+
+const ATTEMPT_HEADER = 'x-attempt';
+const OUTCOMES: readonly string[] = ['done', 'retry', 'reject'];
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Nest microservice transport for the images queue, written on amqplib
+ * because the built-in RMQ transport's contract (Nest's own JSON envelope,
+ * noAck by default, no retry topology) is not ours:
+ *  - plain JSON bodies; the pattern is the message `type` (or routing key);
+ *  - manual ack, only after the handler resolved, so after its commit;
+ *  - prefetch = WORKER_CONCURRENCY, so a worker never holds more than it works on;
+ *  - handler outcome decides: done → ack, retry → copy to the retry queue with
+ *    a growing delay (then ack), reject or attempts exhausted → dead-letter queue.
+ *    A thrown exception counts as retry.
+ */
+@Injectable()
+export class RabbitConsumerTransport extends Server implements CustomTransportStrategy {
+  readonly transportId = Symbol('darkroom-amqp');
+  private channel?: Channel;
+  private consumerTag?: string;
+  private listening = false;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly connection: RabbitConnection,
+    private readonly publisher: RabbitPublisher,
+    private readonly config: AppConfig,
+    private readonly log: PinoLogger,
+  ) {
+    super();
+    this.log.setContext(RabbitConsumerTransport.name);
+    connection.onConnect(async (model) => {
+      const channel = await model.createChannel();
+      channel.on('close', () => {
+        if (this.channel === channel) {
+          this.channel = undefined;
+          this.consumerTag = undefined;
+        }
+      });
+      channel.on('error', () => undefined); // logged by the connection; 'close' follows
+      await declareImagesTopology(channel, this.config.rabbit);
+      await channel.prefetch(this.config.worker.concurrency);
+      this.channel = channel;
+      if (this.listening) await this.consume(channel);
+    });
+  }
+
+  /** True while a channel is open and consuming (readiness). */
+  get consuming(): boolean {
+    return this.consumerTag !== undefined;
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      this.listening = true;
+      await this.connection.start();
+      if (this.channel && !this.consumerTag) await this.consume(this.channel);
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.listening = false;
+    const { channel, consumerTag } = this;
+    if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+    this.consumerTag = undefined;
+    // Let jobs in progress finish and ack; anything unacked is redelivered to another worker anyway.
+    const drained = Promise.allSettled([...this.inFlight]);
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref())]);
+    await channel?.close().catch(() => undefined);
+  }
+
+  on(): void {
+    throw new Error('RabbitConsumerTransport does not emit events');
+  }
+
+  unwrap<T>(): T {
+    return this.channel as T;
+  }
+
+  private async consume(channel: Channel): Promise<void> {
+    const patterns = [...this.getHandlers().keys()];
+    if (patterns.length === 0) throw new Error('no @EventPattern handler is registered for the images queue');
+    const { consumerTag } = await channel.consume(
+      this.config.rabbit.queue,
+      (message) => {
+        if (!message) return; // the broker cancelled us (queue deleted); the close handler resets state
+        const work = this.handle(channel, message).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      },
+      { noAck: false },
+    );
+    this.consumerTag = consumerTag;
+    this.log.info({ queue: this.config.rabbit.queue, prefetch: this.config.worker.concurrency, patterns }, 'consuming');
+  }
+
+  private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const attempt = Math.max(1, Number(message.properties.headers?.[ATTEMPT_HEADER]) || 1);
+    const bindings = { messageId: message.properties.messageId, attempt };
+    await this.log.runInContext(
+      async () => {
+        const outcome = await this.run(message, attempt);
+        await this.settle(channel, message, outcome, attempt);
+      },
+      { bindings },
+    );
+  }
+
+  private async run(message: ConsumeMessage, attempt: number): Promise<JobOutcome> {
+    const pattern = String(message.properties.type || message.fields.routingKey);
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) {
+      this.log.error({ pattern }, 'no handler for this message type; dead-lettering it');
+      return 'reject';
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(message.content.toString('utf8'));
+    } catch {
+      this.log.error({ pattern }, 'message body is not JSON; dead-lettering it');
+      return 'reject';
+    }
+    try {
+      const context = new AmqpJobContext([message, attempt, this.config.worker.maxAttempts]);
+      const result = await lastValueFrom(this.transformToObservable(await handler(body, context)), { defaultValue: 'done' });
+      return typeof result === 'string' && OUTCOMES.includes(result) ? (result as JobOutcome) : 'done';
+    } catch (error) {
+      this.log.warn({ err: error, pattern }, 'handler threw; the message will be retried');
+      return 'retry';
+    }
+  }
+
+  private async settle(channel: Channel, message: ConsumeMessage, outcome: JobOutcome, attempt: number): Promise<void> {
+    try {
+      if (outcome === 'done') return channel.ack(message);
+      if (outcome === 'retry' && attempt < this.config.worker.maxAttempts) {
+        const delay = this.config.worker.retryDelayMs * 2 ** (attempt - 1);
+        await this.publisher.publish('', this.config.rabbit.retryQueue, JSON.parse(message.content.toString('utf8')), {
+          ...message.properties,
+          headers: { ...message.properties.headers, [ATTEMPT_HEADER]: attempt + 1 },
+          expiration: String(delay),
+        });
+        this.log.info({ nextAttempt: attempt + 1, delayMs: delay }, 'scheduled retry');
+        return channel.ack(message);
+      }
+      this.log.warn({ outcome, attempt, queue: this.config.rabbit.deadQueue }, 'dead-lettering message');
+      channel.nack(message, false, false);
+    } catch (error) {
+      // The channel died, or the retry could not be published: leave the message to the broker,
+      // which redelivers it (handlers are idempotent).
+      this.log.warn({ err: error }, 'could not settle message; it will be redelivered');
+      try {
+        channel.nack(message, false, true);
+      } catch {
+        /* channel already closed: the broker requeues unacked messages by itself */
+      }
+    }
+  }
+}

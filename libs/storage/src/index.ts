@@ -1,0 +1,3 @@
+export { PhotoStore, type StoredFile, type TempFile } from './photo-store';
+export { VolumeStore } from './volume-store';
+export { StorageModule } from './storage.module';

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { PhotoStore, StoredFile, TempFile } from './photo-store';
+
+const KEY_PATTERN = /^(?:[a-z0-9_-]+\/)*[a-z0-9_-]+(?:\.[a-z0-9]+)?$/i;
+const TEMP_PATTERN = /^tmp\/[0-9a-f-]{36}$/;
+
+/**
+ * The shared photo volume. Scratch files live under `tmp/` on the same
+ * filesystem as everything else, so committing one is a rename, which is atomic.
+ */
+export class VolumeStore extends PhotoStore {
+  private readonly root: string;
+
+  constructor(root: string) {
+    super();
+    this.root = resolve(root);
+  }
+
+  createTemp(): TempFile {
+    const id = `tmp/${randomUUID()}`;
+    return { id, stream: createWriteStream(this.pathOf(id), { flags: 'wx' }) };
+  }
+
+  async commitTemp(tempId: string, key: string): Promise<void> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(this.tempPath(tempId), target);
+  }
+
+  async discardTemp(tempId: string): Promise<void> {
+    await rm(this.tempPath(tempId), { force: true });
+  }
+
+  localPath(tempIdOrKey: string): string {
+    return TEMP_PATTERN.test(tempIdOrKey) ? this.tempPath(tempIdOrKey) : this.pathOf(tempIdOrKey);
+  }
+
+  async write(key: string, data: Buffer): Promise<void> {
+    const temp = `tmp/${randomUUID()}`;
+    const tempPath = this.pathOf(temp);
+    const file = await open(tempPath, 'wx');
+    try {
+      await file.writeFile(data);
+      // Flush before the rename, or a crash could leave a complete name over incomplete bytes.
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    try {
+      await this.commitTemp(temp, key);
+    } catch (error) {
+      await rm(tempPath, { force: true });
+      throw error;
+    }
+  }
+
+  async read(key: string): Promise<StoredFile | null> {
+    const path = this.pathOf(key);
+    try {
+      const info = await stat(path);
+      return { stream: createReadStream(path), bytes: info.size, modifiedAt: info.mtime };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async checkWritable(): Promise<void> {
+    await access(this.pathOf('tmp'), constants.W_OK);
+  }
+
+  /** Creates the scratch area; called once at start. */
+  async ensureLayout(): Promise<void> {
+    await mkdir(this.pathOf('tmp'), { recursive: true });
+  }
+
+  private tempPath(tempId: string): string {
+    if (!TEMP_PATTERN.test(tempId)) throw new Error(`not a temp file id: ${tempId}`);
+    return this.pathOf(tempId);
+  }
+
+  private pathOf(key: string): string {
+    if (!KEY_PATTERN.test(key)) throw new Error(`invalid storage key: ${JSON.stringify(key)}`);
+    const path = join(this.root, key);
+    // Belt and braces: the pattern already forbids "..", this forbids any escape.
+    if (!path.startsWith(this.root + sep)) throw new Error(`storage key escapes the volume: ${key}`);
+    return path;
+  }
+}
