@@ -1,7 +1,8 @@
 import { Controller, Get, Param, ParseUUIDPipe, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AllowSignedUrl, AuthenticatedRequest } from '../auth/auth.decorators';
+import { AllowSignedUrl } from '../auth/auth.decorators';
+import type { AuthenticatedRequest } from '../auth/auth.decorators';
 import { MediaFile, MediaService, Viewer } from './media.service';
 
 @ApiTags('media')

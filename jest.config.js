@@ -1,0 +1,30 @@
+/** Unit specs sit beside the code; e2e suites under test/e2e start the real apps against real services. */
+const moduleNameMapper = {
+  '^@darkroom/(config|contracts|database|storage|messaging|observability)$': '<rootDir>/libs/$1/src/index.ts',
+};
+// Type-checking is `npm run build`'s job; the tests only transpile, which keeps them fast.
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+      moduleNameMapper,
+      transform,
+    },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
+      moduleNameMapper,
+      transform,
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import { bearer, createUser, eventually, getUpload, postUpload, upload, UploadView, url, UserSession, waitForUpload } from './support/api-client';
+import { readState } from './support/e2e-env';
+import { logLines, sql, storedFiles } from './support/inspect';
+import { orientedJpeg12mp, pngWithAlpha, smallJpeg, truncatedJpeg, webp } from './support/photos';
+
+/** Fetches a thumbnail through its signed URL (no header, like an <img>) and checks it against what the API reported. */
+async function expectThumbnailsMatchFiles(view: UploadView): Promise<Record<string, sharp.Metadata>> {
+  expect(view.thumbnails.map((t) => t.variant).sort()).toEqual(['large', 'small', 'thumb']);
+  const seen: Record<string, sharp.Metadata> = {};
+  for (const thumbnail of view.thumbnails) {
+    const response = await fetch(url(thumbnail.url));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/webp');
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const metadata = await sharp(bytes).metadata();
+    expect(metadata.format).toBe('webp');
+    expect({ variant: thumbnail.variant, width: metadata.width, height: metadata.height, bytes: bytes.length }).toEqual({
+      variant: thumbnail.variant,
+      width: thumbnail.width,
+      height: thumbnail.height,
+      bytes: thumbnail.bytes,
+    });
+    expect(metadata.exif).toBeUndefined();
+    expect(metadata.orientation).toBeUndefined();
+    seen[thumbnail.variant] = metadata;
+  }
+  return seen;
+}
+
+const size = (view: UploadView, variant: string) => {
+  const t = view.thumbnails.find((x) => x.variant === variant)!;
+  return [t.width, t.height];
+};
+
+describe('the path of one photo, through the real api, workers and notifier', () => {
+  let alice: UserSession;
+  let bob: UserSession;
+  let jpegId: string;
+  let truncatedId: string;
+
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+  });
+
+  it('develops a 12 MP JPEG with EXIF orientation 6 into three portrait webp variants without EXIF', async () => {
+    const original = await orientedJpeg12mp();
+    const requestId = `e2e-${readState().runId}-jpeg`;
+    const started = Date.now();
+    const response = await postUpload(alice, [{ data: original, name: 'IMG_0001.jpg', type: 'image/jpeg' }], {
+      caption: 'red over blue, turned',
+      headers: { 'x-request-id': requestId },
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    const accepted = (await response.json()) as { id: string; status: string };
+    expect(accepted.status).toBe('queued');
+    jpegId = accepted.id;
+
+    const view = await waitForUpload(alice, jpegId);
+    console.log(`12 MP JPEG (${original.length} bytes): upload to done in ${Date.now() - started} ms`);
+    expect(view).toMatchObject({ status: 'done', width: 3000, height: 4000, mime: 'image/jpeg', bytes: original.length, originalName: 'IMG_0001.jpg' });
+    expect(size(view, 'thumb')).toEqual([160, 160]);
+    expect(size(view, 'small')).toEqual([360, 480]);
+    expect(size(view, 'large')).toEqual([1080, 1440]);
+    await expectThumbnailsMatchFiles(view);
+
+    // Oriented, not merely relabelled: stored top (red) is displayed on the right.
+    const large = await fetch(url(view.thumbnails.find((t) => t.variant === 'large')!.url));
+    const { data, info } = await sharp(Buffer.from(await large.arrayBuffer())).resize(8, 8, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    const [lr, , lb] = pixel(0, 4);
+    const [rr, , rb] = pixel(7, 4);
+    expect(lb).toBeGreaterThan(lr!); // left is blue
+    expect(rr).toBeGreaterThan(rb!); // right is red
+
+    // The original comes back byte for byte, with the bearer header as well as signed.
+    const originalResponse = await fetch(url(`/v1/uploads/${jpegId}/original`), { headers: bearer(alice) });
+    expect(originalResponse.status).toBe(200);
+    expect(originalResponse.headers.get('content-type')).toBe('image/jpeg');
+    const roundTrip = Buffer.from(await originalResponse.arrayBuffer());
+    expect(createHash('sha256').update(roundTrip).digest('hex')).toBe(createHash('sha256').update(original).digest('hex'));
+
+    // Every hop logged the request id with the upload.
+    const developed = [...logLines('worker-a'), ...logLines('worker-b')].find((l) => l.msg === 'upload developed' && l.uploadId === jpegId);
+    expect(developed).toMatchObject({ requestId, uploadId: jpegId });
+  });
+
+  it('keeps the transparency of a PNG and never enlarges it', async () => {
+    const id = await upload(alice, { data: await pngWithAlpha(), name: 'alpha.png', type: 'image/png' });
+    const view = await waitForUpload(alice, id);
+    expect(view).toMatchObject({ status: 'done', width: 800, height: 600, mime: 'image/png' });
+    expect(size(view, 'small')).toEqual([480, 360]);
+    expect(size(view, 'large')).toEqual([800, 600]);
+    const seen = await expectThumbnailsMatchFiles(view);
+    expect(seen.large!.hasAlpha).toBe(true);
+  });
+
+  it('develops a WebP', async () => {
+    const id = await upload(alice, { data: await webp(1200, 900), name: 'pic.webp', type: 'image/webp' });
+    const view = await waitForUpload(alice, id);
+    expect(view).toMatchObject({ status: 'done', width: 1200, height: 900, mime: 'image/webp' });
+    expect(size(view, 'thumb')).toEqual([160, 160]);
+    expect(size(view, 'large')).toEqual([1200, 900]);
+    await expectThumbnailsMatchFiles(view);
+  });
+
+  it('hides an upload from other users (404) and from anonymous callers (401)', async () => {
+    const other = await fetch(url(`/v1/uploads/${jpegId}`), { headers: bearer(bob) });
+    expect(other.status).toBe(404);
+    expect(await other.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    expect((await fetch(url(`/v1/uploads/${jpegId}/thumbnails/small`), { headers: bearer(bob) })).status).toBe(404);
+    expect((await fetch(url(`/v1/uploads/${jpegId}/original`), { headers: bearer(bob) })).status).toBe(404);
+
+    const anonymous = await fetch(url(`/v1/uploads/${jpegId}`));
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+    expect((await fetch(url(`/v1/uploads/${jpegId}/thumbnails/small`))).status).toBe(401);
+    expect((await fetch(url(`/v1/uploads/${jpegId}`), { headers: bearer('drk_not-a-real-token') })).status).toBe(401);
+
+    // A signed URL is bound to its path: the signature of one variant opens no other.
+    const view = await getUpload(alice, jpegId);
+    const signed = view.thumbnails.find((t) => t.variant === 'small')!.url;
+    expect((await fetch(url(signed.replace('/small?', '/large?')))).status).toBe(401);
+    expect((await fetch(url(signed.replace(/sig=[^&]+/, 'sig=forged')))).status).toBe(401);
+    expect((await fetch(url(`/v1/uploads/not-a-uuid`), { headers: bearer(alice) })).status).toBe(400);
+  });
+
+  it('answers 415 with a JSON error to text named photo.jpg, and keeps no file and no row', async () => {
+    const filesBefore = storedFiles();
+    const response = await postUpload(alice, [{ data: Buffer.from('definitely not a photo\n'.repeat(100)), name: 'photo.jpg', type: 'image/jpeg' }]);
+    expect(response.status).toBe(415);
+    const body = (await response.json()) as { message: string };
+    expect(body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type' });
+    expect(body.message).toMatch(/photo\.jpg.*not a supported image/);
+    expect(storedFiles()).toEqual(filesBefore);
+    expect(await sql(`SELECT id FROM uploads WHERE original_name = 'photo.jpg'`)).toEqual([]);
+  });
+
+  it('answers 413 to a file over MAX_UPLOAD_BYTES, and keeps nothing', async () => {
+    const filesBefore = storedFiles();
+    const rowsBefore = await sql(`SELECT count(*)::int AS n FROM uploads`);
+    const response = await postUpload(alice, [{ data: randomBytes(readState().maxUploadBytes + 1024), name: 'huge.jpg', type: 'image/jpeg' }]);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    expect(storedFiles()).toEqual(filesBefore);
+    expect(await sql(`SELECT count(*)::int AS n FROM uploads`)).toEqual(rowsBefore);
+  });
+
+  it('answers 400 to a request with no file or with two', async () => {
+    const none = await fetch(url('/v1/uploads'), { method: 'POST', headers: bearer(alice), body: new FormData() });
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { message: string }).message).toMatch(/field named "file"/);
+    const jpeg = await smallJpeg(1);
+    const two = await postUpload(alice, [
+      { data: jpeg, name: 'a.jpg', type: 'image/jpeg' },
+      { data: jpeg, name: 'b.jpg', type: 'image/jpeg' },
+    ]);
+    expect(two.status).toBe(400);
+    expect(await two.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+  });
+
+  it('marks a truncated JPEG failed with a reason a person understands', async () => {
+    truncatedId = await upload(alice, { data: await truncatedJpeg(), name: 'cut.jpg', type: 'image/jpeg' });
+    const view = await waitForUpload(alice, truncatedId);
+    expect(view.status).toBe('failed');
+    expect(view.failureReason).toMatch(/truncated|incomplete|damaged/);
+    expect(view.thumbnails).toEqual([]);
+  });
+
+  it('notifies the owner of each outcome, and nobody else', async () => {
+    const kindsFor = async (session: UserSession) => {
+      const response = await fetch(url('/v1/notifications'), { headers: bearer(session) });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { items: Array<{ kind: string; uploadId: string; actor: { handle: string } }> }).items;
+    };
+    const items = await eventually(
+      'the owner to be notified',
+      () => kindsFor(alice),
+      (list) => list.some((n) => n.uploadId === jpegId) && list.some((n) => n.uploadId === truncatedId),
+    );
+    expect(items.find((n) => n.uploadId === jpegId)).toMatchObject({ kind: 'upload.processed', actor: { handle: alice.handle } });
+    expect(items.find((n) => n.uploadId === truncatedId)).toMatchObject({ kind: 'upload.failed' });
+    expect(items.filter((n) => n.uploadId === jpegId)).toHaveLength(1);
+    expect(await kindsFor(bob)).toEqual([]);
+  });
+
+  it('shares a batch of 20 uploads between both worker instances, each developed once', async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, async (_, i) => upload(bob, { data: await smallJpeg(i + 2), name: `batch-${i}.jpg` })));
+    const views = await Promise.all(ids.map((id) => waitForUpload(bob, id)));
+    expect(views.map((v) => v.status)).toEqual(ids.map(() => 'done'));
+
+    const batch = new Set(ids);
+    const developedBy = (instance: string) => logLines(instance).filter((l) => l.msg === 'upload developed' && batch.has(l.uploadId ?? ''));
+    const a = developedBy('worker-a');
+    const b = developedBy('worker-b');
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    expect(a.every((l) => l.instance === 'worker-a') && b.every((l) => l.instance === 'worker-b')).toBe(true);
+    expect(new Set([...a, ...b].map((l) => l.uploadId)).size).toBe(20);
+    expect(a.length + b.length).toBe(20);
+
+    const page = await fetch(url('/v1/uploads?limit=5'), { headers: bearer(bob) });
+    const first = (await page.json()) as { items: UploadView[]; nextCursor: string };
+    expect(first.items).toHaveLength(5);
+    expect(first.nextCursor).toEqual(expect.any(String));
+  });
+});

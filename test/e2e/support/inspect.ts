@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Client } from 'pg';
+import { readState } from './e2e-env';
+
+/** Read-only looks behind the API, for asserting that a rejected request left nothing behind. */
+export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: readState().databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every file on the photo volume, as keys relative to it (temp files included). */
+export function storedFiles(): string[] {
+  const root = readState().storageDir;
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : [relative(root, path)];
+    });
+  return walk(root);
+}
+
+export interface LogLine {
+  msg: string;
+  instance?: string;
+  uploadId?: string;
+  requestId?: string;
+  [key: string]: unknown;
+}
+
+/** The JSON log lines a process wrote to stdout. */
+export function logLines(processName: string): LogLine[] {
+  const proc = readState().processes.find((p) => p.name === processName);
+  if (!proc) throw new Error(`no process named ${processName}`);
+  return readFileSync(proc.log, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
