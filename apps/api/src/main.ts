@@ -4,12 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@darkroom/config';
+import { bootLogger } from '@darkroom/observability';
 import { AppModule } from './app.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(); // a bad variable stops here, naming it
-  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  const app = await NestFactory.create(AppModule, { logger: bootLogger(config, 'api') });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ErrorBodyFilter());
@@ -31,6 +32,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`api: start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@darkroom/config';
+import { bootLogger } from '@darkroom/observability';
 import { NotifierModule } from './notifier.module';
 
 /** BullMQ processor for upload events, plus a small HTTP port for /health. */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create(NotifierModule, { bufferLogs: true });
+  const app = await NestFactory.create(NotifierModule, { logger: bootLogger(config, 'notifier') });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.listen(config.notifier.httpPort, '0.0.0.0');
@@ -15,6 +16,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`notifier: start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

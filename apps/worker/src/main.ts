@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@darkroom/config';
+import { bootLogger } from '@darkroom/observability';
 import { RabbitConsumerTransport } from '@darkroom/messaging';
 import { WorkerModule } from './worker.module';
 
@@ -11,7 +12,7 @@ import { WorkerModule } from './worker.module';
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create(WorkerModule, { bufferLogs: true });
+  const app = await NestFactory.create(WorkerModule, { logger: bootLogger(config, 'worker') });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.connectMicroservice({ strategy: app.get(RabbitConsumerTransport) }, { inheritAppConfig: true });
@@ -21,6 +22,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`worker: start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

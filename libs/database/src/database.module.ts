@@ -1,7 +1,7 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@darkroom/config';
+import { AppConfig, loadConfig } from '@darkroom/config';
 import { connectWithBackoff } from '@darkroom/observability';
 import { dataSourceOptions } from './data-source-options';
 import { NotificationsRepository } from './repositories/notifications.repository';
@@ -26,7 +26,7 @@ export class DatabaseModule {
           dataSourceFactory: async (options) =>
             connectWithBackoff('postgres', () => new DataSource(options!).initialize(), {
               logger: new Logger('Database'),
-              maxDelayMs: 10_000,
+              maxDelayMs: loadConfig().connectBackoffMaxMs,
             }),
         }),
       ],

@@ -1,4 +1,4 @@
 export { connectWithBackoff, type BackoffOptions } from './connect-with-backoff';
-export { LoggingModule, REQUEST_ID_HEADER, requestIdOf } from './logging.module';
+export { bootLogger, LoggingModule, pinoOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.module';
 export { HealthController, READINESS_PROBES, readinessProbes, type ReadinessProbe } from './health.controller';
 export { Public, PUBLIC_ROUTE } from './public-route.decorator';

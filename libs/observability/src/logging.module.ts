@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, LoggerService, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { pino, type LoggerOptions } from 'pino';
 import { AppConfig } from '@darkroom/config';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -18,6 +19,22 @@ export function requestIdOf(req: IncomingMessage): string {
  * and the Authorization header never reach the log. LOG_FORMAT=pretty makes
  * the lines readable for `docker compose logs -f`.
  */
+export function pinoOptions(config: AppConfig, service: string): LoggerOptions {
+  return {
+    level: config.log.level,
+    base: { service, instance: config.instance },
+    messageKey: 'msg',
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'token', '*.token', '*.password'],
+      censor: '[redacted]',
+    },
+    transport:
+      config.log.format === 'pretty'
+        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+        : undefined,
+  };
+}
+
 @Module({})
 export class LoggingModule {
   static forService(service: string): DynamicModule {
@@ -28,17 +45,7 @@ export class LoggingModule {
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
             pinoHttp: {
-              level: config.log.level,
-              base: { service, instance: config.instance },
-              messageKey: 'msg',
-              redact: {
-                paths: ['req.headers.authorization', 'req.headers.cookie', 'req.query.sig', 'token', '*.token', '*.password'],
-                censor: '[redacted]',
-              },
-              transport:
-                config.log.format === 'pretty'
-                  ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
-                  : undefined,
+              ...pinoOptions(config, service),
               genReqId: (req: IncomingMessage, res: ServerResponse) => {
                 const id = requestIdOf(req);
                 res.setHeader(REQUEST_ID_HEADER, id);
@@ -47,7 +54,8 @@ export class LoggingModule {
               customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
               autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
               serializers: {
-                req: (req: { id: unknown; method: string; url: string }) => ({ method: req.method, url: req.url?.replace(/sig=[^&]+/, 'sig=[redacted]') }),
+                // Signed URLs carry their signature in the query: keep it out of the log.
+                req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url?.replace(/sig=[^&]+/, 'sig=[redacted]') }),
               },
             },
           }),
@@ -55,4 +63,20 @@ export class LoggingModule {
       ],
     };
   }
+}
+
+/**
+ * Logger for Nest itself while modules start, before the DI-built one exists:
+ * start-up is where connection attempts are retried and logged, so those lines
+ * must not wait in a buffer. Same pino options, same JSON.
+ */
+export function bootLogger(config: AppConfig, service: string): LoggerService {
+  const logger = pino(pinoOptions(config, service));
+  const write = (level: 'info' | 'warn' | 'error' | 'debug' | 'trace') => (message: unknown, ...rest: unknown[]) => {
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    if (message instanceof Error) logger[level]({ context, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null) logger[level]({ context, ...message });
+    else logger[level]({ context }, String(message));
+  };
+  return { log: write('info'), warn: write('warn'), error: write('error'), debug: write('debug'), verbose: write('trace'), fatal: write('error') };
 }
