@@ -24,7 +24,8 @@ module.exports = {
       globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
       moduleNameMapper,
       transform,
-      testTimeout: 120000,
+      // testTimeout is not read per project; this file sets it for e2e (builds and real processing).
+      setupFilesAfterEnv: ['<rootDir>/test/e2e/support/e2e-timeout.ts'],
     },
   ],
 };

@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { bearer, createUser, eventually, getUpload, postUpload, upload, UploadView, url, UserSession, waitForUpload } from './support/api-client';
 import { readState } from './support/e2e-env';
 import { logLines, sql, storedFiles } from './support/inspect';
-import { orientedJpeg12mp, pngWithAlpha, smallJpeg, truncatedJpeg, webp } from './support/photos';
+import { grainyJpeg, hugeFlatJpeg, orientedJpeg12mp, pngWithAlpha, smallJpeg, truncatedJpeg, webp } from './support/photos';
+import { connect } from 'amqplib';
 
 /** Fetches a thumbnail through its signed URL (no header, like an <img>) and checks it against what the API reported. */
 async function expectThumbnailsMatchFiles(view: UploadView): Promise<Record<string, sharp.Metadata>> {
@@ -144,9 +145,23 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     const rowsBefore = await sql(`SELECT count(*)::int AS n FROM uploads`);
     const response = await postUpload(alice, [{ data: randomBytes(readState().maxUploadBytes + 1024), name: 'huge.jpg', type: 'image/jpeg' }]);
     expect(response.status).toBe(413);
-    expect(await response.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    const body = (await response.json()) as { message: string };
+    expect(body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    expect(body.message).toMatch(/MAX_UPLOAD_BYTES/);
     expect(storedFiles()).toEqual(filesBefore);
     expect(await sql(`SELECT count(*)::int AS n FROM uploads`)).toEqual(rowsBefore);
+  });
+
+  it('answers 413 to an image with more pixels than MAX_INPUT_PIXELS, however small the file', async () => {
+    const filesBefore = storedFiles();
+    const bomb = await hugeFlatJpeg(8000, 6000); // 48 MP in a few hundred kilobytes
+    expect(bomb.length).toBeLessThan(readState().maxUploadBytes);
+    const response = await postUpload(alice, [{ data: bomb, name: 'bomb.jpg', type: 'image/jpeg' }]);
+    expect(response.status).toBe(413);
+    const body = (await response.json()) as { message: string };
+    expect(body.message).toMatch(/8000×6000.*MAX_INPUT_PIXELS/);
+    expect(storedFiles()).toEqual(filesBefore);
+    expect(await sql(`SELECT id FROM uploads WHERE original_name = 'bomb.jpg'`)).toEqual([]);
   });
 
   it('answers 400 to a request with no file or with two', async () => {
@@ -159,7 +174,7 @@ describe('the path of one photo, through the real api, workers and notifier', ()
       { data: jpeg, name: 'b.jpg', type: 'image/jpeg' },
     ]);
     expect(two.status).toBe(400);
-    expect(await two.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(await two.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/exactly one file/) });
   });
 
   it('marks a truncated JPEG failed with a reason a person understands', async () => {
@@ -206,5 +221,53 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     const first = (await page.json()) as { items: UploadView[]; nextCursor: string };
     expect(first.items).toHaveLength(5);
     expect(first.nextCursor).toEqual(expect.any(String));
+  });
+
+  it('publishes its API description at /docs', async () => {
+    const page = await fetch(url('/docs'));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const spec = (await (await fetch(url('/docs/openapi.json'))).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/users', '/v1/uploads', '/v1/uploads/{id}', '/v1/notifications', '/health/ready']));
+  });
+
+  it('parks messages that break the image.uploaded contract in the dead-letter queue', async () => {
+    const { queues, rabbitUrl } = readState();
+    const connection = await connect(rabbitUrl);
+    try {
+      const channel = await connection.createConfirmChannel();
+      const before = (await channel.checkQueue(queues.deadQueue)).messageCount;
+      // What a non-Nest producer might send by mistake: plain JSON missing fields, and not JSON at all.
+      channel.publish(queues.exchange, 'image.uploaded', Buffer.from(JSON.stringify({ version: 1, uploadId: 'nope' })), { type: 'image.uploaded', persistent: true });
+      channel.publish(queues.exchange, 'image.uploaded', Buffer.from('{not json'), { type: 'image.uploaded', persistent: true });
+      await channel.waitForConfirms();
+      await eventually('two dead-lettered messages', async () => (await channel.checkQueue(queues.deadQueue)).messageCount, (n) => n >= before + 2, 20_000);
+    } finally {
+      await connection.close();
+    }
+    const complaints = [...logLines('worker-a'), ...logLines('worker-b')].filter((l) => /contract|not JSON/.test(l.msg));
+    expect(complaints.length).toBeGreaterThanOrEqual(2);
+  });
+
+  // Last: it kills worker-b for good.
+  it('loses nothing when a worker is killed (SIGKILL) in the middle of a batch', async () => {
+    const photos = await Promise.all(Array.from({ length: 16 }, () => grainyJpeg(2400, 1800)));
+    const ids = await Promise.all(photos.map((data, i) => upload(bob, { data, name: `kill-${i}.jpg`, type: 'image/jpeg' })));
+    const batch = new Set(ids);
+    const workerB = readState().processes.find((p) => p.name === 'worker-b')!;
+    await eventually(
+      'worker-b to be busy with the batch',
+      async () => logLines('worker-b').filter((l) => l.msg === 'upload developed' && batch.has(l.uploadId ?? '')).length,
+      (n) => n >= 1,
+    );
+    process.kill(workerB.pid, 'SIGKILL');
+
+    const views = await Promise.all(ids.map((id) => waitForUpload(bob, id, 90_000)));
+    expect(views.map((v) => [v.status, v.thumbnails.length])).toEqual(ids.map(() => ['done', 3]));
+    // worker-b died holding unacknowledged messages; the broker handed them to worker-a.
+    const redelivered = logLines('worker-a').filter((l) => l.msg === 'upload developed' && batch.has(l.uploadId ?? '') && l.redelivered === true);
+    expect(redelivered.length).toBeGreaterThanOrEqual(1);
+    const rows = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM thumbnails WHERE upload_id = ANY($1)`, [ids]);
+    expect(rows[0]!.n).toBe(16 * 3);
   });
 });

@@ -109,7 +109,8 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
 
   private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
     const attempt = Math.max(1, Number(message.properties.headers?.[ATTEMPT_HEADER]) || 1);
-    const bindings = { messageId: message.properties.messageId, attempt };
+    // redelivered: the broker gave it to us again after a consumer died holding it (kill -9, lost connection).
+    const bindings = { messageId: message.properties.messageId, attempt, ...(message.fields.redelivered ? { redelivered: true } : {}) };
     await this.log.runInContext(
       async () => {
         const outcome = await this.run(message, attempt);

@@ -16,6 +16,7 @@ export interface E2eState {
   redisPrefix: string;
   apiUrl: string;
   maxUploadBytes: number;
+  maxInputPixels: number;
   queues: { exchange: string; queue: string; retryQueue: string; deadQueue: string };
   processes: Array<{ name: string; pid: number; log: string }>;
 }

@@ -53,6 +53,7 @@ export default async function globalSetup(): Promise<void> {
     redisPrefix: `darkroom-e2e-${runId}`,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     maxUploadBytes: 20 * 1024 * 1024,
+    maxInputPixels: 40_000_000,
     queues: {
       exchange: `darkroom.images.e2e-${runId}`,
       queue: `images.process.e2e-${runId}`,
@@ -79,6 +80,7 @@ export default async function globalSetup(): Promise<void> {
     API_HOST: '127.0.0.1',
     API_PORT: String(apiPort),
     MAX_UPLOAD_BYTES: String(state.maxUploadBytes),
+    MAX_INPUT_PIXELS: String(state.maxInputPixels),
     URL_SIGNING_SECRET: `e2e-secret-${runId}`,
     OUTBOX_POLL_MS: '250',
     RETRY_DELAY_MS: '200',

@@ -49,3 +49,15 @@ export async function truncatedJpeg(): Promise<Buffer> {
     .toBuffer();
   return grain.subarray(0, Math.floor(grain.length * 0.6));
 }
+
+/** A flat-colour JPEG: tiny file, many pixels (the shape of a decompression bomb). */
+export function hugeFlatJpeg(width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: '#446688' } }).jpeg().toBuffer();
+}
+
+/** A grainy JPEG that takes the worker a moment to develop. */
+export function grainyJpeg(width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}

@@ -14,18 +14,18 @@ export class ErrorBodyFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
     if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const body = exception.getResponse();
-      const shaped =
-        typeof body === 'object' && body !== null
-          ? { statusCode: status, error: HttpStatus[status] ? titleOf(status) : 'Error', ...(body as object) }
-          : { statusCode: status, error: titleOf(status), message: body };
-      res.status(status).json(shaped);
+      sendHttpError(res, exception.getStatus(), exception.getResponse());
       return;
     }
     this.logger.error({ err: exception }, 'unhandled error');
     res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'something went wrong; the request id in x-request-id finds it in the logs' });
   }
+}
+
+/** `body` is what an HttpException carries: a message string, or an object with one. */
+export function sendHttpError(res: Response, status: number, body: string | object): void {
+  const shaped = typeof body === 'object' && body !== null ? { statusCode: status, error: titleOf(status), ...body } : { statusCode: status, error: titleOf(status), message: body };
+  res.status(status).json(shaped);
 }
 
 function titleOf(status: number): string {

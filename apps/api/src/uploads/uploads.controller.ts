@@ -1,10 +1,11 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UploadedFile, UseFilters, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { UserEntity } from '@darkroom/database';
 import { CurrentUser } from '../auth/auth.decorators';
 import { RequestId } from '../http/request-id.decorator';
 import { AcceptedUploadDto, PageQueryDto, UploadDto, UploadFormDto, UploadPageDto } from './dto/upload.dto';
+import { UploadLimitsFilter } from './upload-limits.filter';
 import type { ReceivedFile } from './upload-storage.engine';
 import { UploadsService } from './uploads.service';
 
@@ -17,6 +18,7 @@ export class UploadsController {
   @Post()
   @HttpCode(202)
   @UseInterceptors(FileInterceptor('file'))
+  @UseFilters(UploadLimitsFilter)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadFormDto })
   @ApiAcceptedResponse({ type: AcceptedUploadDto, description: 'stored and queued; poll GET /v1/uploads/{id}' })
