@@ -46,6 +46,22 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
   });
 
+  it('signs users up with a token shown once, and refuses bad or taken handles', async () => {
+    const me = await fetch(url('/v1/me'), { headers: bearer(alice) });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ id: alice.id, handle: alice.handle });
+    const [stored] = await sql<{ api_token_hash: string }>(`SELECT api_token_hash FROM users WHERE id = $1`, [alice.id]);
+    expect(stored!.api_token_hash).not.toContain(alice.token);
+
+    const post = (body: object) => fetch(url('/v1/users'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const bad = await post({ handle: 'No Spaces!' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', message: [expect.stringMatching(/handle/)] });
+    const taken = await post({ handle: alice.handle });
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toMatchObject({ statusCode: 409, message: expect.stringMatching(/taken/) });
+  });
+
   it('develops a 12 MP JPEG with EXIF orientation 6 into three portrait webp variants without EXIF', async () => {
     const original = await orientedJpeg12mp();
     const requestId = `e2e-${readState().runId}-jpeg`;

@@ -52,13 +52,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     while (this.running) {
       this.pending = false;
       try {
-        while ((await this.outbox.publishPending(this.sink.topics, BATCH, (row) => this.sink.publish(row))) === BATCH) {
-          /* a full batch: there may be more */
+        for (;;) {
+          const pass = await this.outbox.publishPending(this.sink.topics, BATCH, (row) => this.sink.publish(row));
+          if (pass.error) throw pass.error;
+          if (pass.claimed < BATCH) break; // a full batch means there may be more
         }
         failures = 0;
       } catch (error) {
         failures++;
-        this.logger.warn(`publishing outbox rows failed (${(error as Error).message}); will retry`);
+        this.logger.warn(`publishing outbox rows failed (${(error as Error).message}); retry ${failures} soon`);
       }
       if (!this.running) break;
       if (this.pending && failures === 0) continue;

@@ -19,9 +19,11 @@ export class OutboxRepository {
   /**
    * Locks up to `limit` unpublished rows of the given topics (SKIP LOCKED, so
    * several relays share the work), hands them to `publish` in order and marks
-   * the ones it published. A row whose publish throws stays for the next pass.
+   * the ones it published. The first publish that throws ends the pass: the
+   * rows published before it are still marked (the transaction commits), and
+   * the error is returned, not thrown, so the relay can back off.
    */
-  async publishPending(topics: string[], limit: number, publish: (row: OutboxRow) => Promise<void>): Promise<number> {
+  async publishPending(topics: string[], limit: number, publish: (row: OutboxRow) => Promise<void>): Promise<{ published: number; claimed: number; error?: unknown }> {
     return this.db.transaction(async (tx) => {
       const rows: OutboxRow[] = await tx.query(
         `SELECT id, topic, payload FROM outbox
@@ -30,17 +32,20 @@ export class OutboxRepository {
         [topics, limit],
       );
       const published: string[] = [];
-      try {
-        for (const row of rows) {
+      let error: unknown;
+      for (const row of rows) {
+        try {
           await publish(row);
-          published.push(row.id);
+        } catch (e) {
+          error = e;
+          break;
         }
-      } finally {
-        if (published.length > 0) {
-          await tx.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [published]);
-        }
+        published.push(row.id);
       }
-      return published.length;
+      if (published.length > 0) {
+        await tx.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [published]);
+      }
+      return { published: published.length, claimed: rows.length, error };
     });
   }
 }
