@@ -3,7 +3,13 @@ const moduleNameMapper = {
   '^@darkroom/(config|contracts|database|storage|messaging|observability)$': '<rootDir>/libs/$1/src/index.ts',
 };
 // Type-checking is `npm run build`'s job; the tests only transpile, which keeps them fast.
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+  // Nest 12 ships ES modules only. Node >= 20.19 loads them through require(esm), but Jest's
+  // module runtime only does so from Node 24.9, so on Node 20/22 Jest compiles them to CommonJS.
+  '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
+};
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|nestjs-pino)/)'];
 
 module.exports = {
   projects: [
@@ -14,6 +20,7 @@ module.exports = {
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
       moduleNameMapper,
       transform,
+      transformIgnorePatterns,
     },
     {
       displayName: 'e2e',
@@ -24,6 +31,7 @@ module.exports = {
       globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
       moduleNameMapper,
       transform,
+      transformIgnorePatterns,
       // testTimeout is not read per project; this file sets it for e2e (builds and real processing).
       setupFilesAfterEnv: ['<rootDir>/test/e2e/support/e2e-timeout.ts'],
     },

@@ -76,17 +76,22 @@ export class ThumbnailRenderer {
   }
 }
 
-/** libvips' messages, turned into a reason a person can act on (the original text kept in brackets). */
+/**
+ * libvips' messages, turned into a reason a person can act on. The decoder's
+ * own words follow in brackets, without file paths (they name the server's
+ * volume); several loaders put the telling line last, so all lines are read.
+ */
 export function explain(error: unknown): string {
-  const detail = (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
-  if (/premature end|truncated|unexpected end|not enough data|short read|out of data/i.test(detail)) {
-    return `the image file is truncated or incomplete; upload it again (${detail})`;
-  }
-  if (/pixel limit|exceeds pixel/i.test(detail)) {
-    return `the image has more pixels than this server accepts (MAX_INPUT_PIXELS) (${detail})`;
-  }
-  if (/unsupported image format|not a known file format|is not in a known format/i.test(detail)) {
-    return `the file is not an image format darkroom can read (${detail})`;
-  }
-  return `the image could not be decoded; it may be damaged (${detail})`;
+  const lines = (error instanceof Error ? error.message : String(error))
+    .split('\n')
+    .map((line) => line.replace(/(?:\/[^\s/:]+)+\/?/g, '<file>').trim())
+    .filter(Boolean);
+  const find = (pattern: RegExp) => lines.find((line) => pattern.test(line));
+  const truncated = find(/premature end|truncated|unexpected end|end of file|not enough data|short read|out of data/i);
+  if (truncated) return `the image file is truncated or incomplete; upload it again (${truncated})`;
+  const tooBig = find(/pixel limit|exceeds pixel/i);
+  if (tooBig) return `the image has more pixels than this server accepts (MAX_INPUT_PIXELS) (${tooBig})`;
+  const unknown = find(/unsupported image format|not a known file format|is not in a known format/i);
+  if (unknown) return `the file is not an image format darkroom can read (${unknown})`;
+  return `the image could not be decoded; it may be damaged (${lines.join('; ') || 'no detail'})`;
 }

@@ -23,6 +23,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private wake?: () => void;
   private loop?: Promise<void>;
   private pending = false;
+  private failures = 0;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -41,30 +42,34 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.loop;
   }
 
-  /** Publish soon: called after a transaction that wrote an outbox row commits. */
+  /**
+   * Publish soon: called after a transaction that wrote an outbox row commits.
+   * While the sink is failing the relay keeps its backoff (every commit during
+   * a broker outage would otherwise retry at once); the row waits its turn.
+   */
   kick(): void {
     this.pending = true;
-    this.wake?.();
+    if (this.failures === 0) this.wake?.();
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
     while (this.running) {
       this.pending = false;
       try {
-        for (;;) {
+        // A full batch means there may be more; shutdown stops between batches, not after the backlog.
+        while (this.running) {
           const pass = await this.outbox.publishPending(this.sink.topics, BATCH, (row) => this.sink.publish(row));
           if (pass.error) throw pass.error;
-          if (pass.claimed < BATCH) break; // a full batch means there may be more
+          if (pass.claimed < BATCH) break;
         }
-        failures = 0;
+        this.failures = 0;
       } catch (error) {
-        failures++;
-        this.logger.warn(`publishing outbox rows failed (${(error as Error).message}); retry ${failures} soon`);
+        this.failures++;
+        this.logger.warn(`publishing outbox rows failed (${(error as Error).message}); retry ${this.failures} soon`);
       }
       if (!this.running) break;
-      if (this.pending && failures === 0) continue;
-      const delay = failures === 0 ? this.pollMs : Math.min(this.pollMs * 2 ** failures, 30_000);
+      if (this.pending && this.failures === 0) continue;
+      const delay = this.failures === 0 ? this.pollMs : Math.min(this.pollMs * 2 ** this.failures, 30_000);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wake = () => {

@@ -3,6 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class InitialSchema1764000000000 implements MigrationInterface {
   name = 'InitialSchema1764000000000';
 
+  // created_at defaults are cut to milliseconds: keyset cursors carry a JS Date, and a
+  // microsecond remainder would make the next page skip rows of the same millisecond.
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE TABLE users (
@@ -13,13 +15,13 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         webhook_url text,
         webhook_secret text,
         email text,
-        created_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
       )`);
     await db.query(`
       CREATE TABLE follows (
         follower_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         followee_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         PRIMARY KEY (follower_id, followee_id),
         CHECK (follower_id <> followee_id)
       )`);
@@ -40,7 +42,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         status text NOT NULL CHECK (status IN ('queued', 'processing', 'done', 'failed')),
         failure_reason text,
         attempts int NOT NULL DEFAULT 0,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         processed_at timestamptz
       )`);
     // The caller's uploads and the feed both list newest first, keyset on (created_at, id).
@@ -63,7 +65,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         kind text NOT NULL CHECK (kind IN ('upload.processed', 'upload.failed', 'followee.posted')),
         upload_id uuid NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
         actor_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         read_at timestamptz,
         UNIQUE (user_id, kind, upload_id)
       )`);
@@ -82,7 +84,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         id bigserial PRIMARY KEY,
         topic text NOT NULL,
         payload jsonb NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         published_at timestamptz
       )`);
     // The relay only ever reads unpublished rows, oldest first.
