@@ -31,7 +31,7 @@ export default tseslint.config(
   // Specs reach into their own lib's files, and hand-written fakes are typed loosely on purpose.
   { files: ['**/*.spec.ts'], rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-explicit-any': 'off' } },
   {
-    files: ['scripts/**/*.js', '*.config.js'],
+    files: ['scripts/**/*.js', 'bench/**/*.js', '*.config.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', setTimeout: 'readonly' },
