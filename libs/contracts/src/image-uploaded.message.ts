@@ -11,7 +11,8 @@ export const imageUploadedV1 = z.object({
   version: z.literal(1),
   uploadId: z.uuid(),
   ownerId: z.uuid(),
-  originalKey: z.string().min(1),
+  // Exactly the shape storage-keys.ts builds: a message can never point a worker elsewhere on the volume.
+  originalKey: z.string().regex(/^originals\/\d{4}\/\d{2}\/[0-9a-f-]{36}$/, 'must be originals/<yyyy>/<mm>/<uploadId>'),
   mime: z.string().min(1),
   requestId: z.string().min(1).max(200),
 });
