@@ -84,7 +84,8 @@ export class ThumbnailRenderer {
 export function explain(error: unknown): string {
   const lines = (error instanceof Error ? error.message : String(error))
     .split('\n')
-    .map((line) => line.replace(/(?:\/[^\s/:]+)+\/?/g, '<file>').trim())
+    // An absolute path starts a line or follows a space, quote or bracket; it ends at a space, quote or colon.
+    .map((line) => line.replace(/(^|[\s"'(])\/[^\s"':]+/g, '$1<file>').trim())
     .filter(Boolean);
   const find = (pattern: RegExp) => lines.find((line) => pattern.test(line));
   const truncated = find(/premature end|truncated|unexpected end|end of file|not enough data|short read|out of data/i);

@@ -149,9 +149,14 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
       if (outcome === 'done') return channel.ack(message);
       if (outcome === 'retry' && attempt < this.config.worker.maxAttempts) {
         const delay = this.config.worker.retryDelayMs * 2 ** (attempt - 1);
+        // A fresh copy: the ids and type travel on, the broker's own headers (x-death) do not.
+        const { messageId, correlationId, type, headers } = message.properties;
+        const { 'x-death': _death, 'x-first-death-exchange': _e, 'x-first-death-queue': _q, 'x-first-death-reason': _r, ...ours } = headers ?? {};
         await this.publisher.publish('', this.config.rabbit.retryQueue, JSON.parse(message.content.toString('utf8')), {
-          ...message.properties,
-          headers: { ...message.properties.headers, [ATTEMPT_HEADER]: attempt + 1 },
+          messageId,
+          correlationId,
+          type,
+          headers: { ...ours, [ATTEMPT_HEADER]: attempt + 1 },
           expiration: String(delay),
         });
         this.log.info({ nextAttempt: attempt + 1, delayMs: delay }, 'scheduled retry');

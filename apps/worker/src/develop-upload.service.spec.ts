@@ -1,0 +1,202 @@
+import type { PinoLogger } from 'nestjs-pino';
+import type { ImageUploadedV1 } from '@darkroom/contracts';
+import type { NewThumbnail, OutboxEvent, UploadsRepository } from '@darkroom/database';
+import type { OutboxRelay } from '@darkroom/messaging';
+import { PhotoStore, type StoredFile, type TempFile } from '@darkroom/storage';
+import { DevelopUploadService } from './develop-upload.service';
+import { UndecodableImageError, type RenderedPhoto, type ThumbnailRenderer } from './thumbnail-renderer';
+
+class MemoryPhotoStore extends PhotoStore {
+  readonly files = new Map<string, Buffer>();
+
+  createTemp(): TempFile {
+    throw new Error('not used by the worker');
+  }
+  async commitTemp(): Promise<void> {
+    throw new Error('not used by the worker');
+  }
+  async discardTemp(): Promise<void> {
+    throw new Error('not used by the worker');
+  }
+  localPath(tempIdOrKey: string): string {
+    return `/volume/${tempIdOrKey}`;
+  }
+  async write(key: string, data: Buffer): Promise<void> {
+    this.files.set(key, data);
+  }
+  async read(): Promise<StoredFile | null> {
+    throw new Error('not used by the worker');
+  }
+  async delete(key: string): Promise<void> {
+    this.files.delete(key);
+  }
+  async checkWritable(): Promise<void> {}
+}
+
+const UPLOAD_ID = '7d2c8a4e-1f3b-4c5d-9e6f-0a1b2c3d4e5f';
+const OWNER_ID = '0b9c4e1a-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
+const MESSAGE: ImageUploadedV1 = {
+  version: 1,
+  uploadId: UPLOAD_ID,
+  ownerId: OWNER_ID,
+  originalKey: `originals/2025/03/${UPLOAD_ID}`,
+  mime: 'image/jpeg',
+  requestId: 'req-42',
+};
+const EVENT_PAYLOAD = { version: 1, uploadId: UPLOAD_ID, ownerId: OWNER_ID, requestId: 'req-42' };
+
+const PHOTO: RenderedPhoto = {
+  width: 4000,
+  height: 3000,
+  variants: [
+    { variant: 'thumb', data: Buffer.from('thumb-bytes'), width: 160, height: 160 },
+    { variant: 'small', data: Buffer.from('small-bytes!'), width: 480, height: 360 },
+    { variant: 'large', data: Buffer.from('large-bytes!!'), width: 1440, height: 1080 },
+  ],
+};
+
+describe('DevelopUploadService', () => {
+  let calls: string[];
+  let store: MemoryPhotoStore;
+  let uploads: {
+    startAttempt: jest.Mock<Promise<boolean>, [string]>;
+    markDone: jest.Mock<Promise<boolean>, [string, { width: number; height: number }, NewThumbnail[], OutboxEvent]>;
+    markFailed: jest.Mock<Promise<boolean>, [string, string, OutboxEvent]>;
+  };
+  let render: jest.Mock<Promise<RenderedPhoto>, [string]>;
+  let kick: jest.Mock<void, []>;
+  let service: DevelopUploadService;
+
+  beforeEach(() => {
+    calls = [];
+    store = new MemoryPhotoStore();
+    uploads = {
+      startAttempt: jest.fn<Promise<boolean>, [string]>(async () => {
+        calls.push('startAttempt');
+        return true;
+      }),
+      markDone: jest.fn<Promise<boolean>, [string, { width: number; height: number }, NewThumbnail[], OutboxEvent]>(async () => {
+        calls.push('markDone');
+        return true;
+      }),
+      markFailed: jest.fn<Promise<boolean>, [string, string, OutboxEvent]>(async () => {
+        calls.push('markFailed');
+        return true;
+      }),
+    };
+    render = jest.fn<Promise<RenderedPhoto>, [string]>(async () => {
+      calls.push('render');
+      return PHOTO;
+    });
+    kick = jest.fn(() => {
+      calls.push('kick');
+    });
+    const log = { setContext: () => undefined, assign: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    service = new DevelopUploadService(
+      uploads as unknown as UploadsRepository,
+      store,
+      { render } as unknown as ThumbnailRenderer,
+      { kick } as unknown as OutboxRelay,
+      log as unknown as PinoLogger,
+    );
+  });
+
+  it('renders the original, writes three webps, records them with an upload.processed event, then kicks the relay', async () => {
+    const outcome = await service.develop(MESSAGE, { number: 1, isLast: false });
+
+    expect(outcome).toBe('done');
+    expect(render).toHaveBeenCalledWith(`/volume/originals/2025/03/${UPLOAD_ID}`);
+    expect([...store.files.keys()].sort()).toEqual([
+      `thumbnails/${UPLOAD_ID}/large.webp`,
+      `thumbnails/${UPLOAD_ID}/small.webp`,
+      `thumbnails/${UPLOAD_ID}/thumb.webp`,
+    ]);
+    expect(store.files.get(`thumbnails/${UPLOAD_ID}/small.webp`)!.toString()).toBe('small-bytes!');
+
+    expect(uploads.markDone).toHaveBeenCalledTimes(1);
+    const [id, size, thumbnails, event] = uploads.markDone.mock.calls[0]!;
+    expect(id).toBe(UPLOAD_ID);
+    expect(size).toMatchObject({ width: 4000, height: 3000 });
+    expect(thumbnails).toEqual([
+      { variant: 'thumb', key: `thumbnails/${UPLOAD_ID}/thumb.webp`, mime: 'image/webp', width: 160, height: 160, bytes: 11 },
+      { variant: 'small', key: `thumbnails/${UPLOAD_ID}/small.webp`, mime: 'image/webp', width: 480, height: 360, bytes: 12 },
+      { variant: 'large', key: `thumbnails/${UPLOAD_ID}/large.webp`, mime: 'image/webp', width: 1440, height: 1080, bytes: 13 },
+    ]);
+    expect(event).toEqual({ topic: 'upload.processed', payload: EVENT_PAYLOAD });
+    expect(uploads.markFailed).not.toHaveBeenCalled();
+    // The relay is kicked only once the row and its event are committed.
+    expect(calls).toEqual(['startAttempt', 'render', 'markDone', 'kick']);
+  });
+
+  it('leaves an upload that is gone or already finished alone', async () => {
+    uploads.startAttempt.mockResolvedValueOnce(false);
+
+    const outcome = await service.develop(MESSAGE, { number: 2, isLast: false });
+
+    expect(outcome).toBe('done');
+    expect(render).not.toHaveBeenCalled();
+    expect(store.files.size).toBe(0);
+    expect(uploads.markDone).not.toHaveBeenCalled();
+    expect(uploads.markFailed).not.toHaveBeenCalled();
+    expect(kick).not.toHaveBeenCalled();
+  });
+
+  it('records an undecodable image as failed with its reason and an upload.failed event, without retrying', async () => {
+    render.mockRejectedValueOnce(new UndecodableImageError('the image file is truncated or incomplete; upload it again (x)'));
+
+    const outcome = await service.develop(MESSAGE, { number: 1, isLast: false });
+
+    expect(outcome).toBe('done');
+    expect(uploads.markFailed).toHaveBeenCalledWith(UPLOAD_ID, 'the image file is truncated or incomplete; upload it again (x)', {
+      topic: 'upload.failed',
+      payload: EVENT_PAYLOAD,
+    });
+    expect(uploads.markDone).not.toHaveBeenCalled();
+    expect(store.files.size).toBe(0);
+    expect(calls).toEqual(['startAttempt', 'markFailed', 'kick']);
+  });
+
+  it('rethrows a surprise on an attempt that is not the last, recording nothing', async () => {
+    const surprise = new Error('EIO: i/o error, read');
+    render.mockRejectedValueOnce(surprise);
+
+    await expect(service.develop(MESSAGE, { number: 1, isLast: false })).rejects.toBe(surprise);
+
+    expect(uploads.markFailed).not.toHaveBeenCalled();
+    expect(uploads.markDone).not.toHaveBeenCalled();
+    expect(kick).not.toHaveBeenCalled();
+  });
+
+  it('rethrows when recording the result fails on an attempt that is not the last', async () => {
+    uploads.markDone.mockRejectedValueOnce(new Error('connection terminated'));
+
+    await expect(service.develop(MESSAGE, { number: 2, isLast: false })).rejects.toThrow('connection terminated');
+
+    expect(kick).not.toHaveBeenCalled();
+  });
+
+  it('on the last attempt records the failure naming the attempts and the last error, and rejects', async () => {
+    render.mockRejectedValueOnce(new Error('EIO: i/o error, read'));
+
+    const outcome = await service.develop(MESSAGE, { number: 3, isLast: true });
+
+    expect(outcome).toBe('reject');
+    expect(uploads.markFailed).toHaveBeenCalledWith(UPLOAD_ID, 'processing failed 3 times; last error: EIO: i/o error, read', {
+      topic: 'upload.failed',
+      payload: EVENT_PAYLOAD,
+    });
+    expect(render).toHaveBeenCalledTimes(1);
+    expect(calls).toEqual(['startAttempt', 'markFailed', 'kick']);
+  });
+
+  it('still rejects on the last attempt when the failure cannot be recorded either', async () => {
+    uploads.startAttempt.mockRejectedValueOnce(new Error('database is down'));
+    uploads.markFailed.mockRejectedValueOnce(new Error('database is still down'));
+
+    const outcome = await service.develop(MESSAGE, { number: 3, isLast: true });
+
+    expect(outcome).toBe('reject');
+    expect(uploads.markFailed).toHaveBeenCalledTimes(1);
+    expect(kick).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,106 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError, parseEnv, toAppConfig } from './app-config';
+
+function configErrorOf(raw: Record<string, string | undefined>): ConfigError {
+  try {
+    parseEnv(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('parseEnv accepted an environment it should have refused');
+}
+
+describe('parseEnv', () => {
+  it('applies the defaults to an empty environment', () => {
+    const env = parseEnv({});
+
+    expect(env.API_PORT).toBe(3000);
+    expect(env.WORKER_CONCURRENCY).toBe(2);
+    expect(env.JOB_MAX_ATTEMPTS).toBe(3);
+    expect(env.RABBITMQ_URL).toBe('amqp://guest:guest@127.0.0.1:5672');
+    expect(env.IMAGES_QUEUE).toBe('images.process');
+    expect(env.STORAGE_DIR).toBe('./data');
+    expect(env.LOG_LEVEL).toBe('info');
+    expect(env.MAX_INPUT_PIXELS).toBe(100_000_000);
+    expect(env.INSTANCE_NAME).toBeUndefined();
+  });
+
+  it('treats empty strings as unset, so the defaults apply', () => {
+    const env = parseEnv({ API_PORT: '', RABBITMQ_URL: '', URL_SIGNING_SECRET: '', INSTANCE_NAME: '', LOG_LEVEL: '' });
+
+    expect(env.API_PORT).toBe(3000);
+    expect(env.RABBITMQ_URL).toBe('amqp://guest:guest@127.0.0.1:5672');
+    expect(env.URL_SIGNING_SECRET).toBe('dev-only-url-signing-secret-change-me');
+    expect(env.INSTANCE_NAME).toBeUndefined();
+    expect(env.LOG_LEVEL).toBe('info');
+  });
+
+  it('coerces numeric strings and keeps given values', () => {
+    const env = parseEnv({ API_PORT: '8080', WORKER_CONCURRENCY: '4', IMAGES_QUEUE: 'photos.in', RABBITMQ_URL: 'amqps://rabbit:5671' });
+
+    expect(env.API_PORT).toBe(8080);
+    expect(env.WORKER_CONCURRENCY).toBe(4);
+    expect(env.IMAGES_QUEUE).toBe('photos.in');
+    expect(env.RABBITMQ_URL).toBe('amqps://rabbit:5671');
+  });
+
+  it('names every bad variable in one ConfigError', () => {
+    const error = configErrorOf({
+      API_PORT: 'abc',
+      WORKER_CONCURRENCY: '0',
+      RABBITMQ_URL: 'http://x',
+      URL_SIGNING_SECRET: 'short',
+    });
+
+    expect(error.name).toBe('ConfigError');
+    const named = error.problems.map((p) => p.split(':')[0]).sort();
+    expect(named).toEqual(['API_PORT', 'RABBITMQ_URL', 'URL_SIGNING_SECRET', 'WORKER_CONCURRENCY']);
+    for (const variable of named) expect(error.message).toContain(variable);
+    expect(error.message).toContain('"abc"');
+    expect(error.message).toContain('must be a URL starting with amqp:// or amqps://');
+    expect(error.message).toContain('must be at least 16 characters');
+  });
+
+  it('refuses out-of-range and malformed values', () => {
+    const error = configErrorOf({ API_PORT: '70000', WORKER_CONCURRENCY: '65', IMAGES_QUEUE: 'has space', LOG_LEVEL: 'verbose' });
+
+    expect(error.problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_PORT', 'IMAGES_QUEUE', 'LOG_LEVEL', 'WORKER_CONCURRENCY']);
+  });
+});
+
+describe('toAppConfig', () => {
+  it('groups the values by the part of the system that uses them', () => {
+    const config = toAppConfig(
+      parseEnv({
+        INSTANCE_NAME: 'worker-7',
+        IMAGES_QUEUE: 'q.main',
+        IMAGES_RETRY_QUEUE: 'q.retry',
+        IMAGES_DEAD_QUEUE: 'q.dead',
+        STORAGE_DIR: 'relative/photos',
+        API_PORT: '4000',
+        THUMB_PX: '200',
+        JOB_MAX_ATTEMPTS: '5',
+      }),
+    );
+
+    expect(config.instance).toBe('worker-7');
+    expect(config.rabbit).toEqual({
+      url: 'amqp://guest:guest@127.0.0.1:5672',
+      exchange: 'darkroom.images',
+      queue: 'q.main',
+      retryQueue: 'q.retry',
+      deadQueue: 'q.dead',
+    });
+    expect(isAbsolute(config.storage.dir)).toBe(true);
+    expect(config.storage.dir).toBe(resolve('relative/photos'));
+    expect(config.api.port).toBe(4000);
+    expect(config.images).toEqual({ maxInputPixels: 100_000_000, thumbPx: 200, smallPx: 480, largePx: 1440, webpQuality: 80 });
+    expect(config.worker.maxAttempts).toBe(5);
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'darkroom', notificationsQueue: 'notifications' });
+  });
+
+  it('names the instance after host and pid when INSTANCE_NAME is unset', () => {
+    expect(toAppConfig(parseEnv({})).instance).toMatch(new RegExp(`-${process.pid}$`));
+  });
+});

@@ -1,0 +1,471 @@
+import type { MessageHandler } from '@nestjs/microservices';
+import type { ChannelModel, ConsumeMessage, Options } from 'amqplib';
+import type { PinoLogger } from 'nestjs-pino';
+import { of, type Observable } from 'rxjs';
+import type { AppConfig } from '@darkroom/config';
+import { AmqpJobContext } from './amqp-job.context';
+import type { ConnectionSetup, RabbitConnection } from './rabbit-connection';
+import { RabbitConsumerTransport } from './rabbit-consumer.transport';
+import type { RabbitPublisher } from './rabbit-publisher';
+
+const CONFIG = {
+  rabbit: { queue: 'q', retryQueue: 'q.retry', deadQueue: 'q.dead', exchange: 'x' },
+  worker: { concurrency: 2, maxAttempts: 3, retryDelayMs: 100 },
+};
+const BODY = { version: 1, uploadId: '7d2c8a4e-1f3b-4c5d-9e6f-0a1b2c3d4e5f' };
+
+/** An amqplib channel as far as the transport uses it; keeps the consume callback for the spec to deliver through. */
+class FakeChannel {
+  private onMessage?: (message: ConsumeMessage | null) => void;
+  private readonly listeners = new Map<string, (...args: unknown[]) => void>();
+  readonly assertExchange = jest.fn(async (..._args: unknown[]) => ({}));
+  readonly assertQueue = jest.fn(async (..._args: unknown[]) => ({}));
+  readonly bindQueue = jest.fn(async (..._args: unknown[]) => ({}));
+  readonly prefetch = jest.fn(async (_count: number) => undefined);
+  readonly consume = jest.fn(async (_queue: string, onMessage: (message: ConsumeMessage | null) => void, _options: Options.Consume): Promise<{ consumerTag: string }> => {
+    this.onMessage = onMessage;
+    return { consumerTag: `ctag-${this.consume.mock.calls.length}` };
+  });
+  readonly ack = jest.fn((_message: ConsumeMessage) => undefined);
+  readonly nack = jest.fn((_message: ConsumeMessage, _allUpTo?: boolean, _requeue?: boolean) => undefined);
+  readonly cancel = jest.fn(async (_consumerTag: string) => ({}));
+  readonly close = jest.fn(async () => undefined);
+  readonly on = jest.fn((event: string, listener: (...args: unknown[]) => void) => {
+    this.listeners.set(event, listener);
+    return this;
+  });
+
+  deliver(message: ConsumeMessage | null): void {
+    if (!this.onMessage) throw new Error('nobody consumes on this channel');
+    this.onMessage(message);
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    this.listeners.get(event)?.(...args);
+  }
+
+  settled(message: ConsumeMessage): boolean {
+    return [...this.ack.mock.calls, ...this.nack.mock.calls].some(([m]) => m === message);
+  }
+}
+
+let deliveryTag = 0;
+
+function message(
+  content: unknown,
+  { attempt, type = 'image.uploaded', routingKey = 'image.uploaded', redelivered = false, raw }: {
+    attempt?: number;
+    type?: string;
+    routingKey?: string;
+    redelivered?: boolean;
+    raw?: string;
+  } = {},
+): ConsumeMessage {
+  deliveryTag++;
+  return {
+    content: Buffer.from(raw ?? JSON.stringify(content)),
+    fields: { routingKey, redelivered, deliveryTag, exchange: 'x', consumerTag: 'ctag-1' },
+    properties: {
+      type,
+      messageId: `msg-${deliveryTag}`,
+      headers: attempt === undefined ? { 'x-trace': 'kept' } : { 'x-trace': 'kept', 'x-attempt': attempt },
+    },
+  } as unknown as ConsumeMessage;
+}
+
+/** Lets the transport's promise chains run: a bounded number of event-loop turns, never a sleep. */
+async function until(condition: () => boolean, what = 'the condition'): Promise<void> {
+  for (let turn = 0; turn < 100; turn++) {
+    if (condition()) return;
+    await new Promise(setImmediate);
+  }
+  throw new Error(`${what} did not come true within 100 turns of the event loop`);
+}
+
+describe('RabbitConsumerTransport', () => {
+  let setups: ConnectionSetup[];
+  let start: jest.Mock<Promise<void>, []>;
+  let publish: jest.Mock<Promise<void>, [string, string, object, Options.Publish?]>;
+  let log: { setContext: jest.Mock; info: jest.Mock; warn: jest.Mock; error: jest.Mock; runInContext: jest.Mock };
+  let handler: jest.Mock<Promise<unknown> | Observable<unknown>, [unknown, AmqpJobContext]>;
+  let channel: FakeChannel;
+  let transport: RabbitConsumerTransport;
+
+  function model(ch: FakeChannel): ChannelModel {
+    return { createChannel: async () => ch } as unknown as ChannelModel;
+  }
+
+  /** What RabbitConnection does after a (re)connect: run every registered setup with the new connection. */
+  async function connect(ch: FakeChannel): Promise<void> {
+    for (const setup of setups) await setup(model(ch));
+  }
+
+  function register(): void {
+    transport.addHandler('image.uploaded', handler as unknown as MessageHandler, true);
+  }
+
+  async function listen(): Promise<unknown> {
+    return new Promise((resolve) => void transport.listen((error?: unknown) => resolve(error)));
+  }
+
+  /** Connected, a handler registered, listening: the worker as it runs. */
+  async function consuming(): Promise<void> {
+    register();
+    await connect(channel);
+    expect(await listen()).toBeUndefined();
+  }
+
+  async function deliver(msg: ConsumeMessage): Promise<void> {
+    channel.deliver(msg);
+    await until(() => channel.settled(msg), `settling ${msg.properties.messageId}`);
+  }
+
+  beforeEach(() => {
+    setups = [];
+    start = jest.fn(async () => undefined);
+    publish = jest.fn<Promise<void>, [string, string, object, Options.Publish?]>(async () => undefined);
+    log = {
+      setContext: jest.fn(),
+      info: jest.fn(),
+      warn: jest.fn(),
+      error: jest.fn(),
+      runInContext: jest.fn((fn: () => unknown) => fn()),
+    };
+    handler = jest.fn<Promise<unknown> | Observable<unknown>, [unknown, AmqpJobContext]>(async () => 'done');
+    channel = new FakeChannel();
+    transport = build(CONFIG);
+  });
+
+  function build(config: typeof CONFIG): RabbitConsumerTransport {
+    setups = [];
+    return new RabbitConsumerTransport(
+      { onConnect: (setup: ConnectionSetup) => setups.push(setup), start } as unknown as RabbitConnection,
+      { publish } as unknown as RabbitPublisher,
+      config as unknown as AppConfig,
+      log as unknown as PinoLogger,
+    );
+  }
+
+  it('registers one setup that declares the topology and sets prefetch to the worker concurrency', async () => {
+    expect(setups).toHaveLength(1);
+    expect(log.setContext).toHaveBeenCalledWith('RabbitConsumerTransport');
+
+    await connect(channel);
+
+    expect(channel.assertExchange).toHaveBeenCalledWith('x', 'direct', { durable: true });
+    expect(channel.assertQueue).toHaveBeenCalledWith('q.dead', expect.anything());
+    expect(channel.assertQueue).toHaveBeenCalledWith('q', {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'q.dead' },
+    });
+    expect(channel.assertQueue).toHaveBeenCalledWith('q.retry', {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'x', 'x-dead-letter-routing-key': 'image.uploaded' },
+    });
+    expect(channel.bindQueue).toHaveBeenCalledWith('q', 'x', 'image.uploaded');
+    expect(channel.prefetch).toHaveBeenCalledWith(2);
+    // Not listening yet: nothing is consumed before Nest calls listen().
+    expect(channel.consume).not.toHaveBeenCalled();
+    expect(transport.consuming).toBe(false);
+  });
+
+  it('consumes the queue with manual acks once listening', async () => {
+    await consuming();
+
+    expect(start).toHaveBeenCalledTimes(1);
+    expect(channel.consume).toHaveBeenCalledTimes(1);
+    expect(channel.consume).toHaveBeenCalledWith('q', expect.any(Function), { noAck: false });
+    expect(transport.consuming).toBe(true);
+  });
+
+  it('reports through the listen callback that no handler is registered', async () => {
+    await connect(channel);
+
+    const error = await listen();
+
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/no @EventPattern handler/);
+    expect(channel.consume).not.toHaveBeenCalled();
+    expect(transport.consuming).toBe(false);
+  });
+
+  it('reports a connection that cannot start through the listen callback', async () => {
+    register();
+    const refused = new Error('ECONNREFUSED');
+    start.mockRejectedValueOnce(refused);
+
+    await expect(listen()).resolves.toBe(refused);
+  });
+
+  it('acks a message whose handler returns done, handing it the parsed body and the attempt', async () => {
+    await consuming();
+    const msg = message(BODY, { redelivered: true });
+
+    await deliver(msg);
+
+    expect(handler).toHaveBeenCalledTimes(1);
+    const [data, context] = handler.mock.calls[0]!;
+    expect(data).toEqual(BODY);
+    expect(context).toBeInstanceOf(AmqpJobContext);
+    expect(context.message).toBe(msg);
+    expect(context.attempt).toBe(1);
+    expect(context.maxAttempts).toBe(3);
+    expect(context.isLastAttempt).toBe(false);
+    expect(channel.ack).toHaveBeenCalledWith(msg);
+    expect(channel.nack).not.toHaveBeenCalled();
+    expect(publish).not.toHaveBeenCalled();
+    expect(log.runInContext).toHaveBeenCalledWith(expect.any(Function), {
+      bindings: { messageId: msg.properties.messageId, attempt: 1, redelivered: true },
+    });
+  });
+
+  it('acks when the handler returns nothing or something that is not an outcome', async () => {
+    await consuming();
+    handler.mockResolvedValueOnce(undefined);
+    const first = message(BODY);
+    await deliver(first);
+    handler.mockResolvedValueOnce({ ok: true });
+    const second = message(BODY);
+    await deliver(second);
+
+    expect(channel.ack.mock.calls).toEqual([[first], [second]]);
+    expect(channel.nack).not.toHaveBeenCalled();
+  });
+
+  it('reads the outcome from an observable the handler returns', async () => {
+    await consuming();
+    handler.mockReturnValueOnce(of('reject'));
+    const msg = message(BODY);
+
+    await deliver(msg);
+
+    expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
+  });
+
+  it('takes the pattern from the routing key when the message has no type', async () => {
+    await consuming();
+    const msg = message(BODY, { type: '' });
+
+    await deliver(msg);
+
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(channel.ack).toHaveBeenCalledWith(msg);
+  });
+
+  it('dead-letters a message whose handler returns reject, without retrying it', async () => {
+    await consuming();
+    handler.mockResolvedValueOnce('reject');
+    const msg = message(BODY);
+
+    await deliver(msg);
+
+    expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
+    expect(channel.ack).not.toHaveBeenCalled();
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('copies a message whose handler throws on attempt 1 to the retry queue with attempt 2 and the base delay, then acks it', async () => {
+    await consuming();
+    handler.mockRejectedValueOnce(new Error('EIO'));
+    const msg = message(BODY);
+
+    await deliver(msg);
+
+    expect(publish).toHaveBeenCalledTimes(1);
+    expect(publish).toHaveBeenCalledWith('', 'q.retry', BODY, {
+      type: 'image.uploaded',
+      messageId: msg.properties.messageId,
+      headers: { 'x-trace': 'kept', 'x-attempt': 2 },
+      expiration: '100',
+    });
+    expect(channel.ack).toHaveBeenCalledWith(msg);
+    expect(channel.nack).not.toHaveBeenCalled();
+    expect(log.warn).toHaveBeenCalledWith(expect.objectContaining({ pattern: 'image.uploaded' }), expect.stringContaining('retried'));
+  });
+
+  it('leaves the dead-letter headers of the broker off the retry copy', async () => {
+    await consuming();
+    handler.mockRejectedValueOnce(new Error('EIO'));
+    const msg = message(BODY, { attempt: 2 });
+    msg.properties.headers = { ...msg.properties.headers, 'x-death': [{ count: 1, queue: 'q.retry' }], 'x-first-death-queue': 'q.retry' } as unknown as typeof msg.properties.headers;
+
+    await deliver(msg);
+
+    expect(publish).toHaveBeenCalledWith('', 'q.retry', BODY, expect.objectContaining({ headers: { 'x-trace': 'kept', 'x-attempt': 3 } }));
+  });
+
+  it('doubles the delay on attempt 2', async () => {
+    await consuming();
+    handler.mockRejectedValueOnce(new Error('EIO'));
+    const msg = message(BODY, { attempt: 2 });
+
+    await deliver(msg);
+
+    expect(handler.mock.calls[0]![1].attempt).toBe(2);
+    expect(publish).toHaveBeenCalledWith(
+      '',
+      'q.retry',
+      BODY,
+      expect.objectContaining({ headers: { 'x-trace': 'kept', 'x-attempt': 3 }, expiration: '200' }),
+    );
+    expect(channel.ack).toHaveBeenCalledWith(msg);
+  });
+
+  it('keeps doubling the delay: attempt 3 of 5 waits four times the base', async () => {
+    transport = build({ ...CONFIG, worker: { ...CONFIG.worker, maxAttempts: 5 } });
+    await consuming();
+    handler.mockRejectedValueOnce(new Error('EIO'));
+    const msg = message(BODY, { attempt: 3 });
+
+    await deliver(msg);
+
+    expect(publish).toHaveBeenCalledWith('', 'q.retry', BODY, expect.objectContaining({ headers: { 'x-trace': 'kept', 'x-attempt': 4 }, expiration: '400' }));
+  });
+
+  it('retries when the handler returns retry, as when it throws', async () => {
+    await consuming();
+    handler.mockResolvedValueOnce('retry');
+    const msg = message(BODY);
+
+    await deliver(msg);
+
+    expect(publish).toHaveBeenCalledWith('', 'q.retry', BODY, expect.objectContaining({ expiration: '100' }));
+    expect(channel.ack).toHaveBeenCalledWith(msg);
+  });
+
+  it('dead-letters a message whose handler throws on the last attempt', async () => {
+    await consuming();
+    handler.mockRejectedValueOnce(new Error('EIO'));
+    const msg = message(BODY, { attempt: 3 });
+
+    await deliver(msg);
+
+    expect(handler.mock.calls[0]![1].isLastAttempt).toBe(true);
+    expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
+    expect(channel.ack).not.toHaveBeenCalled();
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a missing header', undefined, 1],
+    ['a non-numeric header', 'three', 1],
+    ['a zero header', 0, 1],
+  ])('counts %s as attempt 1', async (_label, header, expected) => {
+    await consuming();
+    const msg = message(BODY);
+    (msg.properties.headers as Record<string, unknown>)['x-attempt'] = header;
+
+    await deliver(msg);
+
+    expect(handler.mock.calls[0]![1].attempt).toBe(expected);
+  });
+
+  it('dead-letters a body that is not JSON without calling the handler', async () => {
+    await consuming();
+    const msg = message(undefined, { raw: 'not json {' });
+
+    await deliver(msg);
+
+    expect(handler).not.toHaveBeenCalled();
+    expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
+    expect(publish).not.toHaveBeenCalled();
+    expect(log.error).toHaveBeenCalledWith({ pattern: 'image.uploaded' }, expect.stringContaining('not JSON'));
+  });
+
+  it('dead-letters a message type nobody handles', async () => {
+    await consuming();
+    const msg = message(BODY, { type: 'image.deleted' });
+
+    await deliver(msg);
+
+    expect(handler).not.toHaveBeenCalled();
+    expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
+    expect(publish).not.toHaveBeenCalled();
+    expect(log.error).toHaveBeenCalledWith({ pattern: 'image.deleted' }, expect.stringContaining('no handler'));
+  });
+
+  it('requeues the message when the retry cannot be published', async () => {
+    await consuming();
+    handler.mockRejectedValueOnce(new Error('EIO'));
+    publish.mockRejectedValueOnce(new Error('RabbitMQ is not connected'));
+    const msg = message(BODY);
+
+    await deliver(msg);
+
+    expect(publish).toHaveBeenCalledTimes(1);
+    expect(channel.nack).toHaveBeenCalledWith(msg, false, true);
+    expect(channel.ack).not.toHaveBeenCalled();
+  });
+
+  it('does not throw when the channel is gone as it settles', async () => {
+    await consuming();
+    channel.ack.mockImplementationOnce(() => {
+      throw new Error('Channel closed');
+    });
+    channel.nack.mockImplementationOnce(() => {
+      throw new Error('Channel closed');
+    });
+    const msg = message(BODY);
+
+    channel.deliver(msg);
+    await until(() => channel.nack.mock.calls.length > 0, 'the requeue attempt');
+
+    expect(channel.nack).toHaveBeenCalledWith(msg, false, true);
+    await expect(transport.close()).resolves.toBeUndefined();
+  });
+
+  it('ignores the null delivery of a broker-side cancel', async () => {
+    await consuming();
+
+    channel.deliver(null);
+    await transport.close();
+
+    expect(handler).not.toHaveBeenCalled();
+    expect(channel.ack).not.toHaveBeenCalled();
+    expect(channel.nack).not.toHaveBeenCalled();
+  });
+
+  it('consumes again on the channel of a reconnect after the old one closed', async () => {
+    await consuming();
+
+    channel.emit('close');
+    expect(transport.consuming).toBe(false);
+    const reopened = new FakeChannel();
+    await connect(reopened);
+
+    expect(transport.consuming).toBe(true);
+    expect(reopened.prefetch).toHaveBeenCalledWith(2);
+    expect(reopened.consume).toHaveBeenCalledWith('q', expect.any(Function), { noAck: false });
+    const msg = message(BODY);
+    reopened.deliver(msg);
+    await until(() => reopened.settled(msg));
+    expect(reopened.ack).toHaveBeenCalledWith(msg);
+  });
+
+  it('on close cancels the consumer, lets the job in progress finish and ack, then closes the channel', async () => {
+    await consuming();
+    let finish!: () => void;
+    handler.mockImplementationOnce(() => new Promise<unknown>((resolve) => (finish = () => resolve('done'))));
+    const msg = message(BODY);
+    channel.deliver(msg);
+    await until(() => handler.mock.calls.length === 1, 'the handler call');
+
+    let closed = false;
+    const closing = transport.close().then(() => {
+      closed = true;
+    });
+    await until(() => channel.cancel.mock.calls.length === 1, 'the cancel');
+    expect(channel.cancel).toHaveBeenCalledWith('ctag-1');
+    for (let turn = 0; turn < 10; turn++) await new Promise(setImmediate);
+    expect(closed).toBe(false);
+    expect(channel.close).not.toHaveBeenCalled();
+
+    finish();
+    await closing;
+
+    expect(channel.ack).toHaveBeenCalledWith(msg);
+    expect(channel.close).toHaveBeenCalledTimes(1);
+    expect(channel.ack.mock.invocationCallOrder[0]!).toBeLessThan(channel.close.mock.invocationCallOrder[0]!);
+    expect(transport.consuming).toBe(false);
+  });
+});
