@@ -2,36 +2,9 @@ import type { PinoLogger } from 'nestjs-pino';
 import type { ImageUploadedV1 } from '@darkroom/contracts';
 import type { NewThumbnail, OutboxEvent, UploadsRepository } from '@darkroom/database';
 import type { OutboxRelay } from '@darkroom/messaging';
-import { PhotoStore, type StoredFile, type TempFile } from '@darkroom/storage';
+import { MemoryPhotoStore } from '@darkroom/storage';
 import { DevelopUploadService } from './develop-upload.service';
 import { UndecodableImageError, type RenderedPhoto, type ThumbnailRenderer } from './thumbnail-renderer';
-
-class MemoryPhotoStore extends PhotoStore {
-  readonly files = new Map<string, Buffer>();
-
-  createTemp(): TempFile {
-    throw new Error('not used by the worker');
-  }
-  async commitTemp(): Promise<void> {
-    throw new Error('not used by the worker');
-  }
-  async discardTemp(): Promise<void> {
-    throw new Error('not used by the worker');
-  }
-  localPath(tempIdOrKey: string): string {
-    return `/volume/${tempIdOrKey}`;
-  }
-  async write(key: string, data: Buffer): Promise<void> {
-    this.files.set(key, data);
-  }
-  async read(): Promise<StoredFile | null> {
-    throw new Error('not used by the worker');
-  }
-  async delete(key: string): Promise<void> {
-    this.files.delete(key);
-  }
-  async checkWritable(): Promise<void> {}
-}
 
 const UPLOAD_ID = '7d2c8a4e-1f3b-4c5d-9e6f-0a1b2c3d4e5f';
 const OWNER_ID = '0b9c4e1a-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
@@ -105,7 +78,7 @@ describe('DevelopUploadService', () => {
     const outcome = await service.develop(MESSAGE, { number: 1, isLast: false });
 
     expect(outcome).toBe('done');
-    expect(render).toHaveBeenCalledWith(`/volume/originals/2025/03/${UPLOAD_ID}`);
+    expect(render).toHaveBeenCalledWith(`/memory/originals/2025/03/${UPLOAD_ID}`);
     expect([...store.files.keys()].sort()).toEqual([
       `thumbnails/${UPLOAD_ID}/large.webp`,
       `thumbnails/${UPLOAD_ID}/small.webp`,

@@ -1,3 +1,4 @@
 export { PhotoStore, type StoredFile, type TempFile } from './photo-store';
 export { VolumeStore } from './volume-store';
 export { StorageModule } from './storage.module';
+export { MemoryPhotoStore } from './memory-photo-store';

@@ -3,48 +3,11 @@ import type { AppConfig } from '@darkroom/config';
 import { imageUploadedV1 } from '@darkroom/contracts';
 import type { NewUpload, OutboxEvent, UploadsRepository } from '@darkroom/database';
 import type { OutboxRelay } from '@darkroom/messaging';
-import { PhotoStore, type StoredFile, type TempFile } from '@darkroom/storage';
+import { MemoryPhotoStore } from '@darkroom/storage';
 import { UrlSigner } from '../auth/url-signer';
 import type { ImageProbe, ProbedImage } from './image-probe';
 import type { ReceivedFile } from './upload-storage.engine';
 import { UploadsService } from './uploads.service';
-
-class MemoryPhotoStore extends PhotoStore {
-  readonly temps = new Map<string, Buffer>();
-  readonly files = new Map<string, Buffer>();
-  failCommit?: Error;
-
-  /** What the upload storage engine would have left: a finished temp file. */
-  received(id: string, data: Buffer): void {
-    this.temps.set(id, data);
-  }
-  createTemp(): TempFile {
-    throw new Error('the storage engine creates temps, not the service');
-  }
-  async commitTemp(tempId: string, key: string): Promise<void> {
-    if (this.failCommit) throw this.failCommit;
-    const data = this.temps.get(tempId);
-    if (!data) throw new Error(`no temp ${tempId}`);
-    this.temps.delete(tempId);
-    this.files.set(key, data);
-  }
-  async discardTemp(tempId: string): Promise<void> {
-    this.temps.delete(tempId);
-  }
-  localPath(tempIdOrKey: string): string {
-    return `/volume/${tempIdOrKey}`;
-  }
-  async write(key: string, data: Buffer): Promise<void> {
-    this.files.set(key, data);
-  }
-  async read(): Promise<StoredFile | null> {
-    throw new Error('not used by accept');
-  }
-  async delete(key: string): Promise<void> {
-    this.files.delete(key);
-  }
-  async checkWritable(): Promise<void> {}
-}
 
 const OWNER_ID = '0b9c4e1a-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
 const TEMP_ID = 'tmp/5f0e7c3a-9b1d-4e2f-8a6b-3c4d5e6f7a8b';
@@ -106,7 +69,7 @@ describe('UploadsService.accept', () => {
 
     expect(result.status).toBe('queued');
     expect(result.id).toMatch(UUID);
-    expect(probe).toHaveBeenCalledWith(`/volume/${TEMP_ID}`);
+    expect(probe).toHaveBeenCalledWith(`/memory/${TEMP_ID}`);
 
     expect(insertQueued).toHaveBeenCalledTimes(1);
     const [upload, event] = insertQueued.mock.calls[0]!;
