@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { bearer, createUser, eventually, getUpload, postUpload, upload, UploadView, url, UserSession, waitForUpload } from './support/api-client';
 import { readState } from './support/e2e-env';
+import { dropPostgresConnections, dropRabbitConnections, dropRedisConnections } from './support/connections';
 import { logLines, sql, storedFiles } from './support/inspect';
 import { grainyJpeg, hugeFlatJpeg, orientedJpeg12mp, pngWithAlpha, smallJpeg, truncatedJpeg, webp } from './support/photos';
 import { connect } from 'amqplib';
@@ -263,6 +264,34 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     }
     const complaints = [...logLines('worker-a'), ...logLines('worker-b')].filter((l) => /contract|not JSON/.test(l.msg));
     expect(complaints.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reconnects to Postgres, RabbitMQ and Redis when its connections are cut, and goes on working', async () => {
+    const since = Date.now();
+    const [rabbit, postgres, redis] = await Promise.all([dropRabbitConnections(), dropPostgresConnections(), dropRedisConnections()]);
+    expect(rabbit).toBe(3); // api, worker-a, worker-b
+    expect(postgres).toBeGreaterThanOrEqual(4); // at least one pooled connection per process
+    expect(redis).toBeGreaterThanOrEqual(5); // api health; per worker a producer; notifier's blocking worker (+ BullMQ's own)
+
+    for (const name of ['api', 'worker-a', 'worker-b']) {
+      await eventually(
+        `${name} to log that RabbitMQ dropped and came back`,
+        async () => logLines(name).filter((l) => Number(l.time) >= since && l.context === 'RabbitMQ').map((l) => l.msg),
+        (msgs) => msgs.some((m) => m.startsWith('connection lost')) && msgs.some((m) => m.startsWith('connected')),
+      );
+    }
+    for (const proc of readState().processes) {
+      await eventually(`${proc.name} to be ready again`, async () => (await fetch(proc.health)).status, (status) => status === 200);
+    }
+
+    const id = await upload(alice, { data: await smallJpeg(99), name: 'after-the-cut.jpg', type: 'image/jpeg' });
+    expect((await waitForUpload(alice, id)).status).toBe('done');
+    await eventually(
+      'the notification of the upload after the cut',
+      async () => ((await (await fetch(url('/v1/notifications'), { headers: bearer(alice) })).json()) as { items: Array<{ uploadId: string }> }).items,
+      (items) => items.some((n) => n.uploadId === id),
+    );
+    for (const proc of readState().processes) expect(process.kill(proc.pid, 0)).toBe(true); // nobody crashed
   });
 
   // Last: it kills worker-b for good.

@@ -17,13 +17,7 @@ export class UploadEventsProcessor implements OnApplicationBootstrap, OnApplicat
     config: AppConfig,
   ) {
     this.log.setContext(UploadEventsProcessor.name);
-    this.worker = new JobWorker({
-      redisUrl: config.redis.url,
-      prefix: config.redis.prefix,
-      queue: config.redis.notificationsQueue,
-      concurrency: config.notifier.concurrency,
-      maxDelayMs: config.connectBackoffMaxMs,
-    });
+    this.worker = new JobWorker(config, config.redis.notificationsQueue, config.notifier.concurrency);
   }
 
   onApplicationBootstrap(): void {

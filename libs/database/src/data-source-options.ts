@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { TypeOrmLogger } from './typeorm-logger';
 
 export const MIGRATIONS = [InitialSchema1764000000000];
 
@@ -14,6 +15,9 @@ export function dataSourceOptions(url: string, applicationName: string): DataSou
     migrationsTableName: 'migrations',
     synchronize: false,
     applicationName,
+    logger: new TypeOrmLogger(),
+    logging: ['error', 'warn', 'migration'],
+    maxQueryExecutionTime: 1000,
     extra: { max: 10, connectionTimeoutMillis: 5000 },
   };
 }

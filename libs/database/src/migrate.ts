@@ -7,7 +7,7 @@ const INVALID_CATALOG_NAME = '3D000';
 /** Applies pending migrations; used by `npm run migrate`, the compose migrate step and the e2e set-up. */
 export async function runMigrations(databaseUrl: string): Promise<string[]> {
   await ensureDatabase(databaseUrl);
-  const dataSource = await new DataSource({ ...dataSourceOptions(databaseUrl, 'darkroom-migrate'), logging: ['error'] }).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(databaseUrl, 'darkroom-migrate')).initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);

@@ -1,6 +1,6 @@
 export { AmqpJobContext, type JobOutcome } from './amqp-job.context';
 export { declareImagesTopology, type ImagesTopologyNames } from './images-topology';
-export { JobWorker, type JobWorkerOptions } from './job-worker';
+export { JobWorker } from './job-worker';
 export { NotificationsQueue } from './notifications-queue';
 export { OutboxRelay, type OutboxSink } from './outbox-relay';
 export { RabbitConnection, redactUrl } from './rabbit-connection';

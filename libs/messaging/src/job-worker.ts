@@ -1,15 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { AppConfig } from '@darkroom/config';
 import { createRedis } from './redis-connection';
 
-export interface JobWorkerOptions {
-  redisUrl: string;
-  prefix: string;
-  queue: string;
-  concurrency: number;
-  maxDelayMs: number;
-}
 
 /**
  * A BullMQ worker with its own blocking Redis connection. `handle` receives
@@ -20,15 +14,19 @@ export class JobWorker {
   private readonly redis: Redis;
   private worker?: Worker;
 
-  constructor(private readonly options: JobWorkerOptions) {
-    this.redis = createRedis(options.redisUrl, `${options.queue}-worker`, { maxDelayMs: options.maxDelayMs, blocking: true });
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queue: string,
+    private readonly concurrency: number,
+  ) {
+    this.redis = createRedis(config, `${queue}-worker`, { blocking: true });
   }
 
   start(handle: (job: Job) => Promise<unknown>): void {
-    this.worker = new Worker(this.options.queue, handle, {
+    this.worker = new Worker(this.queue, handle, {
       connection: this.redis,
-      prefix: this.options.prefix,
-      concurrency: this.options.concurrency,
+      prefix: this.config.redis.prefix,
+      concurrency: this.concurrency,
     });
     this.worker.on('failed', (job, error) =>
       this.logger.warn(`job ${job?.id} (${job?.name}) failed on attempt ${job?.attemptsMade}: ${error.message}`),

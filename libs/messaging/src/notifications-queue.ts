@@ -15,7 +15,7 @@ export class NotificationsQueue implements OutboxSink, OnApplicationShutdown {
   private readonly queue: Queue;
 
   constructor(config: AppConfig) {
-    this.redis = createRedis(config.redis.url, 'notifications-producer', { maxDelayMs: config.connectBackoffMaxMs, blocking: false });
+    this.redis = createRedis(config, 'notifications-producer', { blocking: false });
     this.queue = new Queue(config.redis.notificationsQueue, {
       connection: this.redis,
       prefix: config.redis.prefix,

@@ -16,17 +16,12 @@ export class RabbitConnection implements OnApplicationBootstrap, OnApplicationSh
   private readonly setups: ConnectionSetup[] = [];
   private model?: RecoveringChannelModel;
   private starting?: Promise<void>;
-  private up = false;
 
   constructor(private readonly config: AppConfig) {}
 
   /** Register before start(); runs after every (re)connect, in registration order. */
   onConnect(setup: ConnectionSetup): void {
     this.setups.push(setup);
-  }
-
-  get connected(): boolean {
-    return this.up;
   }
 
   onApplicationBootstrap(): Promise<void> {
@@ -41,7 +36,8 @@ export class RabbitConnection implements OnApplicationBootstrap, OnApplicationSh
 
   private async connect(): Promise<void> {
     this.model = await connect(this.config.rabbit.url, {
-      clientProperties: { connection_name: `darkroom ${this.config.instance}` },
+      // Shown by `rabbitmqctl list_connections client_properties`: which process, for which queue.
+      clientProperties: { connection_name: `darkroom ${this.config.instance} ${this.config.rabbit.queue}` },
       recovery: {
         initialDelay: 250,
         maxDelay: this.config.connectBackoffMaxMs,
@@ -52,11 +48,9 @@ export class RabbitConnection implements OnApplicationBootstrap, OnApplicationSh
       },
     });
     this.model.on('connect', () => {
-      this.up = true;
       this.logger.log(`connected to ${redactUrl(this.config.rabbit.url)}`);
     });
     this.model.on('disconnect', (error: Error) => {
-      this.up = false;
       this.logger.warn(`connection lost: ${error?.message ?? 'closed'}`);
     });
     this.model.on('reconnect-scheduled', ({ attempt, delay, error }) =>
@@ -69,7 +63,6 @@ export class RabbitConnection implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     const model = this.model;
     this.model = undefined;
-    this.up = false;
     await model?.close().catch(() => undefined);
   }
 }

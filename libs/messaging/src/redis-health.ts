@@ -9,7 +9,7 @@ export class RedisHealth implements OnApplicationShutdown {
   private readonly redis: Redis;
 
   constructor(config: AppConfig) {
-    this.redis = createRedis(config.redis.url, 'health', { maxDelayMs: config.connectBackoffMaxMs, blocking: false });
+    this.redis = createRedis(config, 'health', { blocking: false });
   }
 
   async ping(): Promise<void> {

@@ -18,7 +18,7 @@ export interface E2eState {
   maxUploadBytes: number;
   maxInputPixels: number;
   queues: { exchange: string; queue: string; retryQueue: string; deadQueue: string };
-  processes: Array<{ name: string; pid: number; log: string }>;
+  processes: Array<{ name: string; pid: number; log: string; health: string }>;
 }
 
 export const STATE_ENV = 'DARKROOM_E2E_STATE';

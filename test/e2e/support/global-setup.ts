@@ -88,21 +88,21 @@ export default async function globalSetup(): Promise<void> {
   };
 
   const children: ChildProcess[] = [];
-  const start = (name: string, entry: string, extra: NodeJS.ProcessEnv) => {
+  const start = (name: string, entry: string, extra: NodeJS.ProcessEnv, health: string) => {
     const log = join(logsDir, `${name}.log`);
     const out = createWriteStream(log);
     const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...env, INSTANCE_NAME: name, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     children.push(child);
-    state.processes.push({ name, pid: child.pid!, log });
-    return { name, child, log };
+    state.processes.push({ name, pid: child.pid!, log, health });
+    return { name, child, log, health };
   };
   const apps = [
-    { ...start('api', ENTRY.api, {}), health: `${state.apiUrl}/health/ready` },
-    { ...start('worker-a', ENTRY.worker, { WORKER_HTTP_PORT: String(workerAPort) }), health: `http://127.0.0.1:${workerAPort}/health/ready` },
-    { ...start('worker-b', ENTRY.worker, { WORKER_HTTP_PORT: String(workerBPort) }), health: `http://127.0.0.1:${workerBPort}/health/ready` },
-    { ...start('notifier', ENTRY.notifier, { NOTIFIER_HTTP_PORT: String(notifierPort) }), health: `http://127.0.0.1:${notifierPort}/health/ready` },
+    start('api', ENTRY.api, {}, `${state.apiUrl}/health/ready`),
+    start('worker-a', ENTRY.worker, { WORKER_HTTP_PORT: String(workerAPort) }, `http://127.0.0.1:${workerAPort}/health/ready`),
+    start('worker-b', ENTRY.worker, { WORKER_HTTP_PORT: String(workerBPort) }, `http://127.0.0.1:${workerBPort}/health/ready`),
+    start('notifier', ENTRY.notifier, { NOTIFIER_HTTP_PORT: String(notifierPort) }, `http://127.0.0.1:${notifierPort}/health/ready`),
   ];
   writeFileSync(stateFile(runDir), JSON.stringify(state, null, 2));
   process.env[STATE_ENV] = stateFile(runDir);
