@@ -140,11 +140,24 @@ describe('DevelopUploadService', () => {
     expect(kick).not.toHaveBeenCalled();
   });
 
-  it('rethrows when recording the result fails on an attempt that is not the last', async () => {
-    uploads.markDone.mockRejectedValueOnce(new Error('connection terminated'));
+  it.each([
+    ['recording the attempt', () => uploads.startAttempt.mockRejectedValueOnce(new Error('connection terminated'))],
+    ['writing a thumbnail', () => jest.spyOn(store, 'write').mockRejectedValueOnce(new Error('ENOSPC: no space left on device'))],
+    ['recording the result', () => uploads.markDone.mockRejectedValueOnce(new Error('connection terminated'))],
+  ])('defers without counting an attempt when %s fails, even on the last attempt', async (_, breakIt) => {
+    breakIt();
 
-    await expect(service.develop(MESSAGE, { number: 2, isLast: false })).rejects.toThrow('connection terminated');
+    const outcome = await service.develop(MESSAGE, { number: 3, isLast: true });
 
+    expect(outcome).toBe('defer');
+    expect(uploads.markFailed).not.toHaveBeenCalled();
+    expect(kick).not.toHaveBeenCalled();
+  });
+
+  it('says nothing more when another delivery finished the upload first', async () => {
+    uploads.markDone.mockResolvedValueOnce(false);
+
+    expect(await service.develop(MESSAGE, { number: 1, isLast: false })).toBe('done');
     expect(kick).not.toHaveBeenCalled();
   });
 
@@ -162,14 +175,22 @@ describe('DevelopUploadService', () => {
     expect(calls).toEqual(['startAttempt', 'markFailed', 'kick']);
   });
 
-  it('still rejects on the last attempt when the failure cannot be recorded either', async () => {
-    uploads.startAttempt.mockRejectedValueOnce(new Error('database is down'));
-    uploads.markFailed.mockRejectedValueOnce(new Error('database is still down'));
+  it('keeps the message (defer) when the failure cannot be recorded on the last attempt', async () => {
+    render.mockRejectedValueOnce(new Error('EIO: i/o error'));
+    uploads.markFailed.mockRejectedValueOnce(new Error('database is down'));
 
     const outcome = await service.develop(MESSAGE, { number: 3, isLast: true });
 
-    expect(outcome).toBe('reject');
+    expect(outcome).toBe('defer');
     expect(uploads.markFailed).toHaveBeenCalledTimes(1);
     expect(kick).not.toHaveBeenCalled();
+  });
+
+  it('keeps file paths out of the reason shown to the uploader', async () => {
+    render.mockRejectedValueOnce(new Error("ENOENT: no such file or directory, open '/data/originals/2025/03/x'"));
+
+    await service.develop(MESSAGE, { number: 3, isLast: true });
+
+    expect(uploads.markFailed.mock.calls[0]![1]).toBe("processing failed 3 times; last error: ENOENT: no such file or directory, open '<file>'");
   });
 });

@@ -4,7 +4,7 @@ import { ImageUploadedV1, thumbnailKey, UPLOAD_FAILED, UPLOAD_PROCESSED, UploadE
 import { UploadsRepository } from '@darkroom/database';
 import { JobOutcome, OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
-import { ThumbnailRenderer, UndecodableImageError } from './thumbnail-renderer';
+import { hidePaths, RenderedPhoto, ThumbnailRenderer, UndecodableImageError } from './thumbnail-renderer';
 
 export const UPLOAD_EVENTS_RELAY = Symbol('UPLOAD_EVENTS_RELAY');
 
@@ -30,56 +30,86 @@ export class DevelopUploadService {
     this.log.setContext(DevelopUploadService.name);
   }
 
+  /**
+   * Two kinds of trouble, two policies. The photo itself (a decoder that throws
+   * something unexpected) costs an attempt: after JOB_MAX_ATTEMPTS the upload is
+   * recorded `failed` and the message dead-lettered. The infrastructure
+   * (Postgres, the volume) costs nothing: the message is deferred, as often as
+   * it takes, so an outage never turns good photos into failures or strands them.
+   */
   async develop(message: ImageUploadedV1, attempt: Attempt): Promise<JobOutcome> {
     this.log.assign({ uploadId: message.uploadId, requestId: message.requestId });
     const started = performance.now();
     const event: UploadEventV1 = { version: 1, uploadId: message.uploadId, ownerId: message.ownerId, requestId: message.requestId };
+
     try {
       if (!(await this.uploads.startAttempt(message.uploadId))) {
         this.log.info('upload is gone or already finished; nothing to do');
         return 'done';
       }
-      const photo = await this.renderer.render(this.store.localPath(message.originalKey));
-      for (const v of photo.variants) await this.store.write(thumbnailKey(message.uploadId, v.variant), v.data);
-      const thumbnails = photo.variants.map((v) => ({
-        variant: v.variant,
-        key: thumbnailKey(message.uploadId, v.variant),
-        mime: 'image/webp',
-        width: v.width,
-        height: v.height,
-        bytes: v.data.length,
-      }));
-      await this.uploads.markDone(message.uploadId, photo, thumbnails, { topic: UPLOAD_PROCESSED, payload: event });
-      this.relay.kick();
-      this.log.info(
-        {
-          ms: Math.round(performance.now() - started),
-          size: `${photo.width}x${photo.height}`,
-          variants: thumbnails.map((t) => `${t.variant} ${t.width}x${t.height} ${t.bytes}B`),
-        },
-        'upload developed',
-      );
-      return 'done';
+    } catch (error) {
+      return this.defer('recording the attempt', error);
+    }
+
+    let photo: RenderedPhoto;
+    try {
+      photo = await this.renderer.render(this.store.localPath(message.originalKey));
     } catch (error) {
       if (error instanceof UndecodableImageError) {
-        await this.fail(message, event, error.reason, started);
-        return 'done'; // an expected outcome, recorded: nothing to retry
+        return this.fail(message, event, error.reason, started, 'done'); // expected, recorded: nothing to retry
       }
-      if (attempt.isLast) {
-        const reason = `processing failed ${attempt.number} times; last error: ${(error as Error).message}`;
-        await this.fail(message, event, reason, started).catch((e: unknown) =>
-          this.log.error({ err: e }, 'could not record the failure either'),
-        );
-        this.log.error({ err: error }, 'giving up; the message goes to the dead-letter queue');
-        return 'reject';
-      }
-      throw error; // a surprise: the transport schedules a retry
+      if (!attempt.isLast) throw error; // a surprise: the transport schedules a counted retry
+      this.log.error({ err: error }, 'giving up on this photo; the message goes to the dead-letter queue');
+      const reason = `processing failed ${attempt.number} times; last error: ${hidePaths((error as Error).message)}`;
+      return this.fail(message, event, reason, started, 'reject');
     }
+
+    const thumbnails = photo.variants.map((v) => ({
+      variant: v.variant,
+      key: thumbnailKey(message.uploadId, v.variant),
+      mime: 'image/webp',
+      width: v.width,
+      height: v.height,
+      bytes: v.data.length,
+    }));
+    let recorded: boolean;
+    try {
+      for (const v of photo.variants) await this.store.write(thumbnailKey(message.uploadId, v.variant), v.data);
+      recorded = await this.uploads.markDone(message.uploadId, photo, thumbnails, { topic: UPLOAD_PROCESSED, payload: event });
+    } catch (error) {
+      return this.defer('storing the thumbnails', error);
+    }
+    if (!recorded) {
+      // Another delivery finished it first (same files, same bytes), or it was deleted meanwhile.
+      this.log.info('upload was finished or removed meanwhile; nothing recorded');
+      return 'done';
+    }
+    this.relay.kick();
+    this.log.info(
+      {
+        ms: Math.round(performance.now() - started),
+        size: `${photo.width}x${photo.height}`,
+        variants: thumbnails.map((t) => `${t.variant} ${t.width}x${t.height} ${t.bytes}B`),
+      },
+      'upload developed',
+    );
+    return 'done';
   }
 
-  private async fail(message: ImageUploadedV1, event: UploadEventV1, reason: string, started: number): Promise<void> {
-    await this.uploads.markFailed(message.uploadId, reason, { topic: UPLOAD_FAILED, payload: event });
+  /** Records `failed`; if even that cannot be written, the message waits rather than being lost. */
+  private async fail(message: ImageUploadedV1, event: UploadEventV1, reason: string, started: number, then: JobOutcome): Promise<JobOutcome> {
+    try {
+      await this.uploads.markFailed(message.uploadId, reason, { topic: UPLOAD_FAILED, payload: event });
+    } catch (error) {
+      return this.defer('recording the failure', error);
+    }
     this.relay.kick();
     this.log.warn({ ms: Math.round(performance.now() - started), reason }, 'upload failed');
+    return then;
+  }
+
+  private defer(step: string, error: unknown): JobOutcome {
+    this.log.warn({ err: error }, `${step} failed (${(error as Error).message}); the message will come back without counting an attempt`);
+    return 'defer';
   }
 }

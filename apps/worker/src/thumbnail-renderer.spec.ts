@@ -62,6 +62,14 @@ describe('ThumbnailRenderer', () => {
     }
   });
 
+  it('keeps the thumb square for a panorama whose short edge would fall below it at 1440 px', async () => {
+    const path = await file('panorama.png', await solid(6000, 500).png().toBuffer());
+
+    const photo = await rendererWith().render(path);
+
+    expect(sizes(photo)).toEqual({ thumb: '160x160', small: '480x40', large: '1440x120' });
+  });
+
   it('never enlarges: a 300x200 original gives a 300x200 large', async () => {
     const path = await file('small.jpg', await solid(300, 200).jpeg().toBuffer());
 

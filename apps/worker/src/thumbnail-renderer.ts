@@ -52,11 +52,11 @@ export class ThumbnailRenderer {
       const swap = (metadata.orientation ?? 1) >= 5;
       width = swap ? metadata.height : metadata.width;
       height = swap ? metadata.width : metadata.height;
-      // Decode once (orient, sRGB, shrink to the largest variant); every variant is derived from these pixels.
-      const largest = Math.max(...this.variants.map((v) => v.px));
+      // Decode once (orient, sRGB, shrink just enough for every variant); all variants come from these pixels.
+      const decodeTo = this.decodeSize(width, height);
       decoded = await sharp(path, options)
         .rotate()
-        .resize(largest, largest, { fit: 'inside', withoutEnlargement: true })
+        .resize(decodeTo.width, decodeTo.height, { fit: 'fill' })
         .toColourspace('srgb')
         .raw()
         .toBuffer({ resolveWithObject: true });
@@ -65,6 +65,19 @@ export class ThumbnailRenderer {
     }
     const variants = await Promise.all(this.variants.map((variant) => this.encode(decoded.data, decoded.info, variant)));
     return { width, height, variants };
+  }
+
+  /**
+   * The smallest size that still serves every variant: the long edge reaches the
+   * largest `inside` box, and the short edge fills the largest `cover` square
+   * (a 12000×1000 panorama shrunk to fit 1440 would be 120 px high, too little for
+   * a 160 px square thumb). Never larger than the original.
+   */
+  private decodeSize(width: number, height: number): { width: number; height: number } {
+    const inside = Math.max(0, ...this.variants.filter((v) => v.fit === 'inside').map((v) => v.px));
+    const cover = Math.max(0, ...this.variants.filter((v) => v.fit === 'cover').map((v) => v.px));
+    const scale = Math.min(1, Math.max(inside / Math.max(width, height), cover / Math.min(width, height)));
+    return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
   }
 
   private async encode(pixels: Buffer, info: sharp.OutputInfo, variant: ThumbnailVariant): Promise<RenderedVariant> {
@@ -84,8 +97,7 @@ export class ThumbnailRenderer {
 export function explain(error: unknown): string {
   const lines = (error instanceof Error ? error.message : String(error))
     .split('\n')
-    // An absolute path starts a line or follows a space, quote or bracket; it ends at a space, quote or colon.
-    .map((line) => line.replace(/(^|[\s"'(])\/[^\s"':]+/g, '$1<file>').trim())
+    .map((line) => hidePaths(line).trim())
     .filter(Boolean);
   const find = (pattern: RegExp) => lines.find((line) => pattern.test(line));
   const truncated = find(/premature end|truncated|unexpected end|end of file|not enough data|short read|out of data/i);
@@ -95,4 +107,10 @@ export function explain(error: unknown): string {
   const unknown = find(/unsupported image format|not a known file format|is not in a known format/i);
   if (unknown) return `the file is not an image format darkroom can read (${unknown})`;
   return `the image could not be decoded; it may be damaged (${lines.join('; ') || 'no detail'})`;
+}
+
+/** failure_reason is shown to the uploader: file paths name the server's volume, so they go. */
+export function hidePaths(text: string): string {
+  // An absolute path starts the text or follows a space, quote or bracket; it ends at a space, quote or colon.
+  return text.replace(/(^|[\s"'(])\/[^\s"':]+/g, '$1<file>');
 }

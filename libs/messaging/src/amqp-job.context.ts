@@ -1,8 +1,13 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
 
-/** What a handler decides for a message: ack it, try it again later, or park it in the dead-letter queue. */
-export type JobOutcome = 'done' | 'retry' | 'reject';
+/**
+ * What a handler decides for a message: ack it (done), try again later as a
+ * new attempt (retry), park it in the dead-letter queue (reject), or try
+ * again later without counting an attempt (defer: a dependency was down, the
+ * message itself is fine).
+ */
+export type JobOutcome = 'done' | 'retry' | 'reject' | 'defer';
 
 /** Passed to @EventPattern handlers as their context: the raw message and which attempt this is. */
 export class AmqpJobContext extends BaseRpcContext<[ConsumeMessage, number, number]> {

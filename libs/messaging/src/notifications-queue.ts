@@ -20,7 +20,10 @@ export class NotificationsQueue implements OutboxSink, OnApplicationShutdown {
       connection: this.redis,
       prefix: config.redis.prefix,
       defaultJobOptions: {
-        attempts: 5,
+        // 12 attempts, 1 s doubling: the last is ~68 min after the first, so a notifier whose
+        // database is down for an hour still records every notification (the outbox row is already
+        // marked published, and a replay would find this jobId and add nothing).
+        attempts: 12,
         backoff: { type: 'exponential', delay: 1000 },
         // Completed jobs are kept a day so that a replayed outbox row still finds its jobId and adds nothing.
         removeOnComplete: { age: 24 * 3600 },

@@ -322,6 +322,22 @@ describe('RabbitConsumerTransport', () => {
     expect(publish).toHaveBeenCalledWith('', 'q.retry', BODY, expect.objectContaining({ headers: { 'x-trace': 'kept', 'x-attempt': 4 }, expiration: '400' }));
   });
 
+  it('defers without counting an attempt, even past the last one, with a growing delay capped at a minute', async () => {
+    await consuming();
+    handler.mockResolvedValueOnce('defer');
+    const first = message(BODY, { attempt: 3 });
+    await deliver(first);
+    expect(publish).toHaveBeenLastCalledWith('', 'q.retry', BODY, expect.objectContaining({ headers: { 'x-trace': 'kept', 'x-attempt': 3, 'x-deferrals': 1 }, expiration: '100' }));
+    expect(channel.ack).toHaveBeenCalledWith(first);
+    expect(channel.nack).not.toHaveBeenCalled();
+
+    handler.mockResolvedValueOnce('defer');
+    const later = message(BODY, { attempt: 3 });
+    later.properties.headers = { ...later.properties.headers, 'x-deferrals': 20 };
+    await deliver(later);
+    expect(publish).toHaveBeenLastCalledWith('', 'q.retry', BODY, expect.objectContaining({ headers: { 'x-trace': 'kept', 'x-attempt': 3, 'x-deferrals': 21 }, expiration: '60000' }));
+  });
+
   it('retries when the handler returns retry, as when it throws', async () => {
     await consuming();
     handler.mockResolvedValueOnce('retry');

@@ -10,7 +10,10 @@ import { RabbitConnection } from './rabbit-connection';
 import { RabbitPublisher } from './rabbit-publisher';
 
 const ATTEMPT_HEADER = 'x-attempt';
-const OUTCOMES: readonly string[] = ['done', 'retry', 'reject'];
+const OUTCOMES: readonly string[] = ['done', 'retry', 'reject', 'defer'];
+const DEFERRALS_HEADER = 'x-deferrals';
+/** Longest wait of a deferred message: dependencies are polled at least this often while down. */
+const MAX_DEFER_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 30_000;
 
 /**
@@ -144,22 +147,33 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
     }
   }
 
+  /** A fresh copy to the retry queue, back on the main queue after `delayMs`: ids and type travel on, the broker's headers (x-death) do not. */
+  private async requeueLater(message: ConsumeMessage, counters: Record<string, number>, delayMs: number): Promise<void> {
+    const { messageId, correlationId, type, headers } = message.properties;
+    const { 'x-death': _death, 'x-first-death-exchange': _e, 'x-first-death-queue': _q, 'x-first-death-reason': _r, ...ours } = headers ?? {};
+    await this.publisher.publish('', this.config.rabbit.retryQueue, JSON.parse(message.content.toString('utf8')), {
+      messageId,
+      correlationId,
+      type,
+      headers: { ...ours, ...counters },
+      expiration: String(delayMs),
+    });
+  }
+
   private async settle(channel: Channel, message: ConsumeMessage, outcome: JobOutcome, attempt: number): Promise<void> {
     try {
       if (outcome === 'done') return channel.ack(message);
       if (outcome === 'retry' && attempt < this.config.worker.maxAttempts) {
         const delay = this.config.worker.retryDelayMs * 2 ** (attempt - 1);
-        // A fresh copy: the ids and type travel on, the broker's own headers (x-death) do not.
-        const { messageId, correlationId, type, headers } = message.properties;
-        const { 'x-death': _death, 'x-first-death-exchange': _e, 'x-first-death-queue': _q, 'x-first-death-reason': _r, ...ours } = headers ?? {};
-        await this.publisher.publish('', this.config.rabbit.retryQueue, JSON.parse(message.content.toString('utf8')), {
-          messageId,
-          correlationId,
-          type,
-          headers: { ...ours, [ATTEMPT_HEADER]: attempt + 1 },
-          expiration: String(delay),
-        });
+        await this.requeueLater(message, { [ATTEMPT_HEADER]: attempt + 1 }, delay);
         this.log.info({ nextAttempt: attempt + 1, delayMs: delay }, 'scheduled retry');
+        return channel.ack(message);
+      }
+      if (outcome === 'defer') {
+        const deferrals = Math.max(0, Number(message.properties.headers?.[DEFERRALS_HEADER]) || 0);
+        const delay = Math.min(this.config.worker.retryDelayMs * 2 ** deferrals, MAX_DEFER_MS);
+        await this.requeueLater(message, { [ATTEMPT_HEADER]: attempt, [DEFERRALS_HEADER]: deferrals + 1 }, delay);
+        this.log.info({ deferrals: deferrals + 1, delayMs: delay }, 'deferred without counting an attempt');
         return channel.ack(message);
       }
       this.log.warn({ outcome, attempt, queue: this.config.rabbit.deadQueue }, 'dead-lettering message');
