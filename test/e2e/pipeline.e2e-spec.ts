@@ -7,6 +7,7 @@ import { dropPostgresConnections, dropRabbitConnections, dropRedisConnections } 
 import { logLines, sql, storedFiles } from './support/inspect';
 import { grainyJpeg, hugeFlatJpeg, orientedJpeg12mp, pngWithAlpha, smallJpeg, truncatedJpeg, webp } from './support/photos';
 import { connect } from 'amqplib';
+import { Queue } from 'bullmq';
 
 /** Fetches a thumbnail through its signed URL (no header, like an <img>) and checks it against what the API reported. */
 async function expectThumbnailsMatchFiles(view: UploadView): Promise<Record<string, sharp.Metadata>> {
@@ -217,6 +218,45 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     expect(items.find((n) => n.uploadId === truncatedId)).toMatchObject({ kind: 'upload.failed' });
     expect(items.filter((n) => n.uploadId === jpegId)).toHaveLength(1);
     expect(await kindsFor(bob)).toEqual([]);
+  });
+
+  it('changes nothing when every event of an upload is replayed (outbox rows and a duplicate job)', async () => {
+    const { redisUrl, redisPrefix } = readState();
+    const before = await getUpload(alice, jpegId);
+    const queue = new Queue('notifications', { connection: { url: redisUrl }, prefix: redisPrefix });
+    try {
+      const jobId = `upload-${jpegId}-processed`;
+      const original = await queue.getJob(jobId);
+      expect(original).toBeDefined();
+
+      // The relays publish both of the upload's outbox rows again, as after a crash between publish and mark.
+      const replayed = await sql(`UPDATE outbox SET published_at = NULL WHERE payload->>'uploadId' = $1 RETURNING topic`, [jpegId]);
+      expect(replayed.map((r) => r.topic).sort()).toEqual(['image.uploaded', 'upload.processed']);
+      await eventually(
+        'the replayed rows to be published',
+        () => sql(`SELECT id FROM outbox WHERE payload->>'uploadId' = $1 AND published_at IS NULL`, [jpegId]),
+        (rows) => rows.length === 0,
+      );
+      // The worker gets image.uploaded again and leaves the finished upload alone.
+      await eventually(
+        'a worker to skip the replayed message',
+        async () => [...logLines('worker-a'), ...logLines('worker-b')].filter((l) => l.uploadId === jpegId && /already finished/.test(l.msg)),
+        (lines) => lines.length >= 1,
+      );
+      // BullMQ keeps the job under its deterministic id: the replay added nothing.
+      expect((await queue.getJob(jobId))?.timestamp).toBe(original!.timestamp);
+
+      // A duplicate that escaped deduplication reaches the notifier, which records nothing new.
+      const duplicate = await queue.add('upload.processed', original!.data, { jobId: `replay-${jpegId}` });
+      await eventually('the duplicate job to be processed', () => duplicate.getState(), (state) => state === 'completed');
+    } finally {
+      await queue.close();
+    }
+    const notifications = (await (await fetch(url('/v1/notifications'), { headers: bearer(alice) })).json()) as { items: Array<{ uploadId: string }> };
+    expect(notifications.items.filter((n) => n.uploadId === jpegId)).toHaveLength(1);
+    expect(logLines('notifier').some((l) => l.uploadId === jpegId && l.msg === 'notification already recorded')).toBe(true);
+    expect(await getUpload(alice, jpegId)).toEqual({ ...before, thumbnails: expect.any(Array), originalUrl: expect.any(String) });
+    expect((await getUpload(alice, jpegId)).thumbnails.map((t) => [t.variant, t.bytes])).toEqual(before.thumbnails.map((t) => [t.variant, t.bytes]));
   });
 
   it('shares a batch of 20 uploads between both worker instances, each developed once', async () => {
