@@ -11,7 +11,11 @@ if (!Number.isInteger(workers) || workers < 1 || workers > 32) {
   console.error(`WORKERS must be an integer from 1 to 32 (got ${JSON.stringify(process.env.WORKERS)})`);
   process.exit(1);
 }
-const workerPortBase = Number(process.env.WORKER_HTTP_PORT ?? 3001);
+const workerPortBase = Number(process.env.WORKER_HTTP_PORT || 3001);
+if (!Number.isInteger(workerPortBase) || workerPortBase < 0 || workerPortBase + workers > 65535) {
+  console.error(`WORKER_HTTP_PORT must be a port number (got ${JSON.stringify(process.env.WORKER_HTTP_PORT)})`);
+  process.exit(1);
+}
 const root = resolve(__dirname, '..');
 
 const plan = [

@@ -3,7 +3,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { loadConfig } from '@darkroom/config';
+import { DEV_URL_SIGNING_SECRET, loadConfig } from '@darkroom/config';
 import { bootLogger } from '@darkroom/observability';
 import { AppModule } from './app.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
@@ -28,6 +28,9 @@ async function bootstrap(): Promise<void> {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   await app.listen(config.api.port, config.api.host);
+  if (config.api.urlSigningSecret === DEV_URL_SIGNING_SECRET) {
+    app.get(Logger).warn('URL_SIGNING_SECRET is the public development default: anyone can forge image links. Set your own (16+ characters).');
+  }
   app.get(Logger).log(`api listening on http://${config.api.host}:${config.api.port} (docs at /docs)`);
 }
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Public (it is in this repository): fine on a laptop, a forged-link risk anywhere else. */
+export const DEV_URL_SIGNING_SECRET = 'dev-only-url-signing-secret-change-me';
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 // A queue, exchange or prefix name: kept to characters that are safe in AMQP, Redis keys and log lines.
@@ -40,7 +43,7 @@ export const envSchema = z.object({
   API_PORT: port.default(3000),
   MAX_UPLOAD_BYTES: positiveInt.default(50 * 1024 * 1024),
   MAX_INPUT_PIXELS: positiveInt.default(100_000_000),
-  URL_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-only-url-signing-secret-change-me'),
+  URL_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_URL_SIGNING_SECRET),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(3600),
 
   WORKER_HTTP_PORT: port.default(3001),

@@ -1,3 +1,3 @@
 export { AppConfig, ConfigError, loadConfig, parseEnv, toAppConfig } from './app-config';
-export { envSchema, type Env } from './env.schema';
+export { DEV_URL_SIGNING_SECRET, envSchema, type Env } from './env.schema';
 export { DarkroomConfigModule } from './config.module';
