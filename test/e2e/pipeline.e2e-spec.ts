@@ -306,6 +306,32 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     expect(complaints.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('recovers when the images queue is deleted under the running workers, losing no upload', async () => {
+    const { queues, rabbitUrl } = readState();
+    const since = Date.now();
+    const connection = await connect(rabbitUrl);
+    try {
+      const channel = await connection.createChannel();
+      await channel.deleteQueue(queues.queue);
+    } finally {
+      await connection.close();
+    }
+    // Published before the workers have declared the queue again, this one is unroutable: the broker returns it,
+    // the outbox row stays unpublished, and the relay tries again until a queue takes it.
+    const id = await upload(alice, { data: await smallJpeg(77), name: 'while-the-queue-was-gone.jpg', type: 'image/jpeg' });
+    expect((await waitForUpload(alice, id)).status).toBe('done');
+    for (const name of ['worker-a', 'worker-b']) {
+      await eventually(
+        `${name} to consume the re-declared queue`,
+        async () => logLines(name).filter((l) => Number(l.time) >= since).map((l) => l.msg),
+        (msgs) => msgs.some((m) => /cancelled the consumer/.test(m)) && msgs.some((m) => m === 'consuming'),
+      );
+    }
+    for (const proc of readState().processes) {
+      await eventually(`${proc.name} to be ready`, async () => (await fetch(proc.health)).status, (status) => status === 200);
+    }
+  });
+
   it('reconnects to Postgres, RabbitMQ and Redis when its connections are cut, and goes on working', async () => {
     const since = Date.now();
     const [rabbit, postgres, redis] = await Promise.all([dropRabbitConnections(), dropPostgresConnections(), dropRedisConnections()]);

@@ -5,7 +5,7 @@ export { NotificationsQueue } from './notifications-queue';
 export { OutboxRelay, type OutboxSink } from './outbox-relay';
 export { RabbitConnection, redactUrl } from './rabbit-connection';
 export { RabbitConsumerTransport } from './rabbit-consumer.transport';
-export { BrokerUnavailableError, RabbitPublisher } from './rabbit-publisher';
+export { BrokerUnavailableError, RabbitPublisher, UnroutableMessageError } from './rabbit-publisher';
 export { ImageUploadedSink } from './image-uploaded.sink';
 export { createRedis } from './redis-connection';
 export { RabbitModule } from './rabbit.module';

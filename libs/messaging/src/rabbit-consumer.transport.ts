@@ -6,6 +6,7 @@ import { lastValueFrom } from 'rxjs';
 import { AppConfig } from '@darkroom/config';
 import { AmqpJobContext, JobOutcome } from './amqp-job.context';
 import { declareImagesTopology } from './images-topology';
+import { ManagedChannel } from './managed-channel';
 import { RabbitConnection } from './rabbit-connection';
 import { RabbitPublisher } from './rabbit-publisher';
 
@@ -30,8 +31,9 @@ const DRAIN_TIMEOUT_MS = 30_000;
 @Injectable()
 export class RabbitConsumerTransport extends Server implements CustomTransportStrategy {
   readonly transportId = Symbol('darkroom-amqp');
-  private channel?: Channel;
-  private consumerTag?: string;
+  private readonly channel: ManagedChannel<Channel>;
+  /** The consumer of the current channel; a reopened channel needs a new one. */
+  private consumer?: { channel: Channel; tag: string };
   private listening = false;
   private inFlight = new Set<Promise<void>>();
 
@@ -43,32 +45,31 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
   ) {
     super();
     this.log.setContext(RabbitConsumerTransport.name);
-    connection.onConnect(async (model) => {
-      const channel = await model.createChannel();
-      channel.on('close', () => {
-        if (this.channel === channel) {
-          this.channel = undefined;
-          this.consumerTag = undefined;
-        }
-      });
-      channel.on('error', () => undefined); // logged by the connection; 'close' follows
-      await declareImagesTopology(channel, this.config.rabbit);
-      await channel.prefetch(this.config.worker.concurrency);
-      this.channel = channel;
-      if (this.listening) await this.consume(channel);
-    });
+    this.channel = new ManagedChannel(
+      connection,
+      'consumer',
+      (model) => model.createChannel(),
+      async (channel) => {
+        await declareImagesTopology(channel, this.config.rabbit);
+        await channel.prefetch(this.config.worker.concurrency);
+        if (this.listening) await this.consume(channel);
+      },
+      config.connectBackoffMaxMs,
+    );
   }
 
   /** True while a channel is open and consuming (readiness). */
   get consuming(): boolean {
-    return this.consumerTag !== undefined;
+    const current = this.channel.current;
+    return current !== undefined && this.consumer?.channel === current;
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       this.listening = true;
       await this.connection.start();
-      if (this.channel && !this.consumerTag) await this.consume(this.channel);
+      const current = this.channel.current;
+      if (current && this.consumer?.channel !== current) await this.consume(current);
       callback();
     } catch (error) {
       callback(error);
@@ -77,13 +78,15 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
 
   async close(): Promise<void> {
     this.listening = false;
-    const { channel, consumerTag } = this;
-    if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
-    this.consumerTag = undefined;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) await consumer.channel.cancel(consumer.tag).catch(() => undefined);
     // Let jobs in progress finish and ack; anything unacked is redelivered to another worker anyway.
-    const drained = Promise.allSettled([...this.inFlight]);
-    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref())]);
-    await channel?.close().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    clearTimeout(timer);
+    await this.channel.close();
   }
 
   on(): void {
@@ -91,7 +94,7 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
   }
 
   unwrap<T>(): T {
-    return this.channel as T;
+    return this.channel.current as T;
   }
 
   private async consume(channel: Channel): Promise<void> {
@@ -100,13 +103,18 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
     const { consumerTag } = await channel.consume(
       this.config.rabbit.queue,
       (message) => {
-        if (!message) return; // the broker cancelled us (queue deleted); the close handler resets state
+        if (!message) {
+          // The broker cancelled us (queue deleted or failed over): a fresh channel re-declares and consumes again.
+          this.log.warn({ queue: this.config.rabbit.queue }, 'the broker cancelled the consumer; reopening the channel');
+          void channel.close().catch(() => undefined);
+          return;
+        }
         const work = this.handle(channel, message).finally(() => this.inFlight.delete(work));
         this.inFlight.add(work);
       },
       { noAck: false },
     );
-    this.consumerTag = consumerTag;
+    this.consumer = { channel, tag: consumerTag };
     this.log.info({ queue: this.config.rabbit.queue, prefetch: this.config.worker.concurrency, patterns }, 'consuming');
   }
 
