@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -134,5 +134,20 @@ describe('VolumeStore', () => {
 
     await rm(join(root, 'tmp'), { recursive: true });
     await expect(store.checkWritable()).rejects.toThrow();
+  });
+
+  it('sweeps temp files untouched for longer than asked, and keeps fresh ones', async () => {
+    const stale = store.createTemp();
+    stale.stream.end(Buffer.from('left by a killed upload'));
+    await once(stale.stream, 'close');
+    const fresh = store.createTemp();
+    fresh.stream.end(Buffer.from('being written'));
+    await once(fresh.stream, 'close');
+    const old = new Date(Date.now() - 2 * 3600_000);
+    await utimes(store.localPath(stale.id), old, old);
+
+    expect(await store.sweepTemp(3600_000)).toEqual([stale.id]);
+    expect(existsSync(store.localPath(stale.id))).toBe(false);
+    expect(existsSync(store.localPath(fresh.id))).toBe(true);
   });
 });

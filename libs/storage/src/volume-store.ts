@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { PhotoStore, StoredFile, TempFile } from './photo-store';
 
@@ -21,7 +21,8 @@ export class VolumeStore extends PhotoStore {
 
   createTemp(): TempFile {
     const id = `tmp/${randomUUID()}`;
-    return { id, stream: createWriteStream(this.pathOf(id), { flags: 'wx' }) };
+    // flush: fsync before close, so a committed upload never points at bytes still only in the page cache.
+    return { id, stream: createWriteStream(this.pathOf(id), { flags: 'wx', flush: true }) };
   }
 
   async commitTemp(tempId: string, key: string): Promise<void> {
@@ -79,6 +80,23 @@ export class VolumeStore extends PhotoStore {
   /** Creates the scratch area; called once at start. */
   async ensureLayout(): Promise<void> {
     await mkdir(this.pathOf('tmp'), { recursive: true });
+  }
+
+  /**
+   * Removes temp files nobody has written for `olderThanMs`: what a process
+   * killed mid-upload left behind. A live upload keeps its file's mtime fresh.
+   */
+  async sweepTemp(olderThanMs: number, now = Date.now()): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of await readdir(this.pathOf('tmp'))) {
+      const id = `tmp/${name}`;
+      const info = await stat(this.pathOf(id)).catch(() => undefined);
+      if (info && now - info.mtimeMs > olderThanMs) {
+        await rm(this.pathOf(id), { force: true });
+        removed.push(id);
+      }
+    }
+    return removed;
   }
 
   private tempPath(tempId: string): string {
