@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { bearer, createUser, eventually, getUpload, postUpload, upload, UploadView, url, UserSession, waitForUpload } from './support/api-client';
 import { readState } from './support/e2e-env';
 import { dropPostgresConnections, dropRabbitConnections, dropRedisConnections } from './support/connections';
-import { logLines, sql, storedFiles } from './support/inspect';
+import { ENTRY, spawnApp, stopApp, waitUntilReady } from './support/app-process';
+import { logLines, logLinesIn, sql, storedFiles } from './support/inspect';
+import { freePort, LateProxy } from './support/late-proxy';
 import { grainyJpeg, hugeFlatJpeg, orientedJpeg12mp, pngWithAlpha, smallJpeg, truncatedJpeg, webp } from './support/photos';
 import { connect } from 'amqplib';
 import { Queue } from 'bullmq';
@@ -306,6 +310,46 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     expect(complaints.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('starts before Postgres, Redis and RabbitMQ accept connections, logs every attempt, and is ready once they do', async () => {
+    const state = readState();
+    const viaProxy = (url: string, proxy: LateProxy) => Object.assign(new URL(url), { port: String(proxy.port) }).toString();
+    const portOf = (url: string, fallback: number) => Number(new URL(url).port || fallback);
+    const [postgres, redis, rabbit] = await Promise.all([
+      LateProxy.reserve(portOf(state.databaseUrl, 5432)),
+      LateProxy.reserve(portOf(state.redisUrl, 6379)),
+      LateProxy.reserve(portOf(state.rabbitUrl, 5672)),
+    ]);
+    const healthPort = await freePort();
+    const late = spawnApp(
+      'worker-late',
+      ENTRY.worker,
+      {
+        ...state.appEnv,
+        DATABASE_URL: viaProxy(state.databaseUrl, postgres),
+        REDIS_URL: viaProxy(state.redisUrl, redis),
+        RABBITMQ_URL: viaProxy(state.rabbitUrl, rabbit),
+        WORKER_HTTP_PORT: String(healthPort),
+        CONNECT_BACKOFF_MAX_MS: '1000',
+      },
+      state.logsDir,
+    );
+    const attempts = (context: string) => logLinesIn(late.log).filter((l) => l.context === context && /attempt \d+/.test(l.msg)).length;
+    try {
+      await eventually('attempts on Postgres and Redis', async () => [attempts('Database'), attempts('Redis:notifications-producer')], ([p, r]) => p! >= 2 && r! >= 2);
+      await Promise.all([postgres.open(), redis.open()]);
+      await eventually('attempts on RabbitMQ', async () => attempts('RabbitMQ'), (n) => n >= 2);
+      expect((await fetch(`http://127.0.0.1:${healthPort}/health/live`).catch(() => undefined))?.status).not.toBe(200); // not serving yet
+      await rabbit.open();
+      await waitUntilReady(late, `http://127.0.0.1:${healthPort}/health/ready`);
+      const lines = logLinesIn(late.log);
+      expect(lines.some((l) => l.context === 'Database' && /connected after \d+ attempts/.test(l.msg))).toBe(true);
+      expect(lines.some((l) => l.msg === 'consuming')).toBe(true);
+    } finally {
+      await stopApp(late.child);
+      await Promise.all([postgres.close(), redis.close(), rabbit.close()]);
+    }
+  });
+
   it('recovers when the images queue is deleted under the running workers, losing no upload', async () => {
     const { queues, rabbitUrl } = readState();
     const since = Date.now();
@@ -380,5 +424,13 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     expect(redelivered.length).toBeGreaterThanOrEqual(1);
     const rows = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM thumbnails WHERE upload_id = ANY($1)`, [ids]);
     expect(rows[0]!.n).toBe(16 * 3);
+  });
+
+  it('has written nothing but JSON log lines, from every process, through all of the above', () => {
+    const { logsDir } = readState();
+    for (const file of readdirSync(logsDir)) {
+      const stray = readFileSync(join(logsDir, file), 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith('{'));
+      expect({ file, stray: stray.slice(0, 3) }).toEqual({ file, stray: [] });
+    }
   });
 });

@@ -30,6 +30,8 @@ export class NotificationsQueue implements OutboxSink, OnApplicationShutdown {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
+    // Without a listener BullMQ prints connection errors raw to stderr; the Redis client already logs them as JSON.
+    this.queue.on('error', () => undefined);
   }
 
   /** add(), not addBulk(): only add() skips a job whose jobId already exists. */

@@ -19,6 +19,8 @@ export interface E2eState {
   maxInputPixels: number;
   queues: { exchange: string; queue: string; retryQueue: string; deadQueue: string };
   processes: Array<{ name: string; pid: number; log: string; health: string }>;
+  /** The environment the apps were started with, for a suite that starts one more. */
+  appEnv: Record<string, string | undefined>;
 }
 
 export const STATE_ENV = 'DARKROOM_E2E_STATE';

@@ -1,21 +1,10 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { ENTRY, ROOT, spawnApp, waitUntilReady } from './app-process';
 import { E2eState, newRunId, STATE_ENV, stateFile } from './e2e-env';
-
-const ROOT = resolve(__dirname, '../../..');
-const READY_TIMEOUT_MS = 60_000;
-
-/** The apps run from the build, the same entry points the container image runs. */
-const ENTRY = {
-  api: 'dist/apps/api/src/main.js',
-  worker: 'dist/apps/worker/src/main.js',
-  notifier: 'dist/apps/notifier/src/main.js',
-  migrate: 'dist/apps/api/src/migrate.js',
-};
+import { freePort } from './late-proxy';
 
 export default async function globalSetup(): Promise<void> {
   for (const entry of Object.values(ENTRY)) {
@@ -61,6 +50,7 @@ export default async function globalSetup(): Promise<void> {
       deadQueue: `images.dead.e2e-${runId}`,
     },
     processes: [],
+    appEnv: {},
   };
 
   const env: NodeJS.ProcessEnv = {
@@ -87,61 +77,23 @@ export default async function globalSetup(): Promise<void> {
     WORKER_CONCURRENCY: '2',
   };
 
-  const children: ChildProcess[] = [];
-  const start = (name: string, entry: string, extra: NodeJS.ProcessEnv, health: string) => {
-    const log = join(logsDir, `${name}.log`);
-    const out = createWriteStream(log);
-    const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...env, INSTANCE_NAME: name, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(out);
-    child.stderr!.pipe(out);
-    children.push(child);
-    state.processes.push({ name, pid: child.pid!, log, health });
-    return { name, child, log, health };
-  };
+  state.appEnv = env;
   const apps = [
-    start('api', ENTRY.api, {}, `${state.apiUrl}/health/ready`),
-    start('worker-a', ENTRY.worker, { WORKER_HTTP_PORT: String(workerAPort) }, `http://127.0.0.1:${workerAPort}/health/ready`),
-    start('worker-b', ENTRY.worker, { WORKER_HTTP_PORT: String(workerBPort) }, `http://127.0.0.1:${workerBPort}/health/ready`),
-    start('notifier', ENTRY.notifier, { NOTIFIER_HTTP_PORT: String(notifierPort) }, `http://127.0.0.1:${notifierPort}/health/ready`),
+    { app: spawnApp('api', ENTRY.api, env, logsDir), health: `${state.apiUrl}/health/ready` },
+    { app: spawnApp('worker-a', ENTRY.worker, { ...env, WORKER_HTTP_PORT: String(workerAPort) }, logsDir), health: `http://127.0.0.1:${workerAPort}/health/ready` },
+    { app: spawnApp('worker-b', ENTRY.worker, { ...env, WORKER_HTTP_PORT: String(workerBPort) }, logsDir), health: `http://127.0.0.1:${workerBPort}/health/ready` },
+    { app: spawnApp('notifier', ENTRY.notifier, { ...env, NOTIFIER_HTTP_PORT: String(notifierPort) }, logsDir), health: `http://127.0.0.1:${notifierPort}/health/ready` },
   ];
+  const children = apps.map(({ app }) => app.child);
+  state.processes = apps.map(({ app, health }) => ({ name: app.name, pid: app.child.pid!, log: app.log, health }));
   writeFileSync(stateFile(runDir), JSON.stringify(state, null, 2));
   process.env[STATE_ENV] = stateFile(runDir);
   (globalThis as { __darkroomE2e?: unknown }).__darkroomE2e = { children, state };
 
   try {
-    await Promise.all(apps.map((app) => waitUntilReady(app.name, app.child, app.health, app.log)));
+    await Promise.all(apps.map(({ app, health }) => waitUntilReady(app, health)));
   } catch (error) {
     for (const child of children) child.kill('SIGKILL');
     throw error;
   }
-}
-
-async function waitUntilReady(name: string, child: ChildProcess, url: string, log: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during start-up:\n${tail(log)}`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`${name} was not ready at ${url} within ${READY_TIMEOUT_MS} ms:\n${tail(log)}`);
-}
-
-function tail(path: string): string {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-20).join('\n') : '(no log)';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

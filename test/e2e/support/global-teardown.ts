@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
+import { stopApp } from './app-process';
 import type { E2eState } from './e2e-env';
 
 /** Stops the apps, then removes everything the run created: database, queues, Redis keys, stored files. Logs stay in .e2e/<run>/logs. */
@@ -10,7 +11,7 @@ export default async function globalTeardown(): Promise<void> {
   const run = (globalThis as { __darkroomE2e?: { children: ChildProcess[]; state: E2eState } }).__darkroomE2e;
   if (!run) return;
   const { children, state } = run;
-  await Promise.all(children.map((child) => stop(child)));
+  await Promise.all(children.map((child) => stopApp(child)));
 
   const problems: string[] = [];
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
@@ -45,16 +46,4 @@ export default async function globalTeardown(): Promise<void> {
   });
   rmSync(state.storageDir, { recursive: true, force: true });
   if (problems.length) console.warn(`e2e teardown left something behind:\n  ${problems.join('\n  ')}`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { readState } from './e2e-env';
@@ -33,12 +33,24 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** The JSON log lines a process wrote to stdout. */
+/** The JSON log lines a process of global-setup wrote to stdout. */
 export function logLines(processName: string): LogLine[] {
   const proc = readState().processes.find((p) => p.name === processName);
   if (!proc) throw new Error(`no process named ${processName}`);
-  return readFileSync(proc.log, 'utf8')
+  return logLinesIn(proc.log);
+}
+
+export function logLinesIn(path: string): LogLine[] {
+  if (!existsSync(path)) return []; // the process has not written yet
+  // A line still being written is incomplete JSON: skip it, the next read sees it whole.
+  return readFileSync(path, 'utf8')
     .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
+    .filter((line) => line.startsWith('{') && line.endsWith('}'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as LogLine];
+      } catch {
+        return [];
+      }
+    });
 }
