@@ -108,7 +108,18 @@ describe('the path of one photo, through the real api, workers and notifier', ()
 
     // Every hop logged the request id with the upload.
     const developed = [...logLines('worker-a'), ...logLines('worker-b')].find((l) => l.msg === 'upload developed' && l.uploadId === jpegId);
-    expect(developed).toMatchObject({ requestId, uploadId: jpegId });
+    // One line per job: upload, instance, variants, milliseconds, attempt.
+    expect(developed).toMatchObject({
+      requestId,
+      uploadId: jpegId,
+      service: 'worker',
+      instance: expect.stringMatching(/^worker-[ab]$/),
+      attempt: 1,
+      ms: expect.any(Number),
+      size: '3000x4000',
+      variants: [expect.stringMatching(/^thumb 160x160 \d+B$/), expect.stringMatching(/^small 360x480 \d+B$/), expect.stringMatching(/^large 1080x1440 \d+B$/)],
+    });
+    expect(logLines('api').find((l) => l.msg === 'upload accepted' && l.uploadId === jpegId)).toMatchObject({ requestId, service: 'api' });
   });
 
   it('keeps the transparency of a PNG and never enlarges it', async () => {

@@ -189,6 +189,17 @@ describe('RabbitConsumerTransport', () => {
     expect(transport.consuming).toBe(false);
   });
 
+  it('refuses to start with a handler for another pattern only, or with two for image.uploaded', async () => {
+    await connect(channel);
+    transport.addHandler('image.uplaoded', jest.fn(), true);
+    expect(((await listen()) as Error).message).toMatch(/no @EventPattern handler for "image.uploaded"/);
+
+    transport.addHandler('image.uploaded', jest.fn(), true);
+    transport.addHandler('image.uploaded', jest.fn(), true);
+    expect(((await listen()) as Error).message).toMatch(/more than one/);
+    expect(channel.consume).not.toHaveBeenCalled();
+  });
+
   it('reports a connection that cannot start through the listen callback', async () => {
     register();
     const refused = new Error('ECONNREFUSED');

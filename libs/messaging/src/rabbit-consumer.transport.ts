@@ -4,6 +4,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { PinoLogger } from 'nestjs-pino';
 import { lastValueFrom } from 'rxjs';
 import { AppConfig } from '@darkroom/config';
+import { IMAGE_UPLOADED } from '@darkroom/contracts';
 import { AmqpJobContext, JobOutcome } from './amqp-job.context';
 import { declareImagesTopology } from './images-topology';
 import { ManagedChannel } from './managed-channel';
@@ -99,7 +100,11 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
 
   private async consume(channel: Channel): Promise<void> {
     const patterns = [...this.getHandlers().keys()];
-    if (patterns.length === 0) throw new Error('no @EventPattern handler is registered for the images queue');
+    // The boot check: every message type on this queue has exactly one handler, or the worker does not start
+    // (a missing or mistyped @EventPattern would otherwise dead-letter every upload at run time).
+    const handler = this.getHandlerByPattern(IMAGE_UPLOADED);
+    if (!handler) throw new Error(`no @EventPattern handler for "${IMAGE_UPLOADED}" (registered: ${JSON.stringify(patterns)})`);
+    if (handler.next) throw new Error(`more than one @EventPattern handler for "${IMAGE_UPLOADED}"`);
     const { consumerTag } = await channel.consume(
       this.config.rabbit.queue,
       (message) => {
