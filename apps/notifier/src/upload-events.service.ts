@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
-import { UPLOAD_PROCESSED, UploadEventName, UploadEventV1 } from '@darkroom/contracts';
+import { UploadEventName, UploadEventV1 } from '@darkroom/contracts';
 import { NotificationsRepository } from '@darkroom/database';
 
 /** Records what an upload's outcome means for people: for now, the owner's own notification. */
@@ -17,7 +17,7 @@ export class UploadEventsService {
   async record(event: UploadEventName, payload: UploadEventV1): Promise<void> {
     const added = await this.notifications.insertOnce({
       userId: payload.ownerId,
-      kind: event === UPLOAD_PROCESSED ? 'upload.processed' : 'upload.failed',
+      kind: event, // an upload event and the owner's notification share their name
       uploadId: payload.uploadId,
       actorId: payload.ownerId,
     });

@@ -48,10 +48,8 @@ export class ThumbnailRenderer {
     let width: number;
     let height: number;
     try {
-      const metadata = await sharp(path, options).metadata();
-      const swap = (metadata.orientation ?? 1) >= 5;
-      width = swap ? metadata.height : metadata.width;
-      height = swap ? metadata.width : metadata.height;
+      // The size as displayed: sharp applies the EXIF orientation (5-8 swap width and height).
+      ({ width, height } = (await sharp(path, options).metadata()).autoOrient);
       // Decode once (orient, sRGB, shrink just enough for every variant); all variants come from these pixels.
       const decodeTo = this.decodeSize(width, height);
       decoded = await sharp(path, options)

@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@darkroom/config';
-import { UploadEventName, uploadEventJobId, UploadEventV1 } from '@darkroom/contracts';
+import { UPLOAD_EVENT_NAMES, UploadEventName, uploadEventJobId, UploadEventV1 } from '@darkroom/contracts';
 import { OutboxRow } from '@darkroom/database';
 import { OutboxSink } from './outbox-relay';
 import { createRedis } from './redis-connection';
@@ -10,7 +10,7 @@ import { createRedis } from './redis-connection';
 /** Producer side of the BullMQ notifications queue; also the worker's outbox sink for upload events. */
 @Injectable()
 export class NotificationsQueue implements OutboxSink, OnApplicationShutdown {
-  readonly topics: UploadEventName[] = ['upload.processed', 'upload.failed'];
+  readonly topics = [...UPLOAD_EVENT_NAMES];
   private readonly redis: Redis;
   private readonly queue: Queue;
 

@@ -34,9 +34,7 @@ export class ImageProbe {
     const avif = metadata.format === 'heif' && metadata.compression === 'av1';
     const mime = avif ? 'image/avif' : SUPPORTED[metadata.format ?? ''];
     if (!mime || !metadata.width || !metadata.height) return null;
-    // Width and height as displayed: EXIF orientations 5-8 swap them.
-    const swap = (metadata.orientation ?? 1) >= 5;
-    const height = metadata.pageHeight && metadata.pages ? metadata.pageHeight : metadata.height;
-    return { mime, width: swap ? height : metadata.width, height: swap ? metadata.width : height };
+    // Width and height as displayed (EXIF orientations 5-8 swap them); for an animation, one frame.
+    return { mime, width: metadata.autoOrient.width, height: metadata.autoOrient.height };
   }
 }
