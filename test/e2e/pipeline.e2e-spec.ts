@@ -9,6 +9,7 @@ import { dropPostgresConnections, dropRabbitConnections, dropRedisConnections } 
 import { ENTRY, spawnApp, stopApp, waitUntilReady } from './support/app-process';
 import { logLines, logLinesIn, sql, storedFiles } from './support/inspect';
 import { freePort, LateProxy } from './support/late-proxy';
+import { scrape, total } from './support/metrics';
 import { grainyJpeg, hugeFlatJpeg, orientedJpeg12mp, pngWithAlpha, smallJpeg, truncatedJpeg, webp } from './support/photos';
 import { connect } from 'amqplib';
 import { Queue } from 'bullmq';
@@ -293,6 +294,42 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     const first = (await page.json()) as { items: UploadView[]; nextCursor: string };
     expect(first.items).toHaveLength(5);
     expect(first.nextCursor).toEqual(expect.any(String));
+  });
+
+  it('counts what happened in Prometheus metrics on /metrics of every process, labelled by service and replica', async () => {
+    const state = readState();
+    const metricsOf = (name: string) => scrape(state.processes.find((p) => p.name === name)!.health.replace('/health/ready', '/metrics'));
+    const developedInLogs = (instance: string) => logLines(instance).filter((l) => l.msg === 'upload developed').length;
+
+    const api = await metricsOf('api');
+    const accepted = logLines('api').filter((l) => l.msg === 'upload accepted').length;
+    expect(accepted).toBeGreaterThanOrEqual(20);
+    expect(total(api, 'darkroom_uploads_accepted_total', { service: 'api', replica: 'api' })).toBe(accepted);
+    // the route template, never the id-bearing URL
+    expect(total(api, 'darkroom_http_request_duration_seconds_count', { method: 'POST', route: '/v1/uploads', status_code: '202' })).toBe(accepted);
+    expect(total(api, 'darkroom_http_request_duration_seconds_count', { method: 'GET', route: '/v1/uploads/:id' })).toBeGreaterThan(0);
+    expect(api.some((s) => s.labels.route?.includes(jpegId))).toBe(false);
+    const unmatched = (samples: typeof api) => total(samples, 'darkroom_http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' });
+    const before = unmatched(api);
+    expect((await fetch(url('/no/such/route'))).status).toBe(404);
+    expect(unmatched(await metricsOf('api'))).toBe(before + 1);
+    expect(api.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
+
+    for (const replica of ['worker-a', 'worker-b']) {
+      const worker = await metricsOf(replica);
+      const { queue, retryQueue, deadQueue } = state.queues;
+      expect(total(worker, 'darkroom_uploads_developed_total', { service: 'worker', replica, result: 'done' })).toBe(developedInLogs(replica));
+      expect(total(worker, 'darkroom_jobs_total', { replica, queue, outcome: 'processed' })).toBeGreaterThanOrEqual(developedInLogs(replica));
+      expect(total(worker, 'darkroom_job_duration_seconds_count', { replica, queue })).toBe(total(worker, 'darkroom_jobs_total', { replica, queue }));
+      const depths = worker.filter((s) => s.name === 'darkroom_queue_depth').map((s) => `${s.labels.queue} ${s.labels.state}`);
+      expect(depths).toEqual(
+        expect.arrayContaining([`${queue} ready`, `${retryQueue} delayed`, `${deadQueue} dead`, ...['waiting', 'delayed', 'active', 'failed'].map((st) => `notifications ${st}`)]),
+      );
+    }
+
+    const notifier = await metricsOf('notifier');
+    const [{ count }] = await sql<{ count: string }>(`SELECT count(*) FROM notifications WHERE kind = 'upload.processed'`);
+    expect(total(notifier, 'darkroom_notifications_sent_total', { service: 'notifier', kind: 'upload.processed' })).toBe(Number(count));
   });
 
   it('publishes its API description at /docs', async () => {

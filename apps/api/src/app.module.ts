@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { DarkroomConfigModule } from '@darkroom/config';
 import { DatabaseModule } from '@darkroom/database';
 import { RabbitModule, RabbitPublisher, RedisHealth } from '@darkroom/messaging';
-import { HealthController, LoggingModule, readinessProbes } from '@darkroom/observability';
+import { HealthController, HttpMetricsMiddleware, httpRequestDuration, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
 import { PhotoStore, StorageModule } from '@darkroom/storage';
 import { AuthModule } from './auth/auth.module';
 import { apiReadinessProbes } from './health-probes';
@@ -17,6 +17,7 @@ import { UsersModule } from './users/users.module';
   imports: [
     DarkroomConfigModule,
     LoggingModule.forService('api'),
+    MetricsModule.forService('api'),
     DatabaseModule.forApp('api'),
     StorageModule,
     RabbitModule,
@@ -28,6 +29,6 @@ import { UsersModule } from './users/users.module';
     TerminusModule,
   ],
   controllers: [HealthController],
-  providers: [RedisHealth, readinessProbes([DataSource, RabbitPublisher, RedisHealth, PhotoStore], apiReadinessProbes)],
+  providers: [RedisHealth, httpRequestDuration, HttpMetricsMiddleware, readinessProbes([DataSource, RabbitPublisher, RedisHealth, PhotoStore], apiReadinessProbes)],
 })
 export class AppModule {}

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { DEV_URL_SIGNING_SECRET, loadConfig } from '@darkroom/config';
-import { bootLogger } from '@darkroom/observability';
+import { bootLogger, HttpMetricsMiddleware } from '@darkroom/observability';
 import { AppModule } from './app.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
 
@@ -12,6 +12,9 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig(); // a bad variable stops here, naming it
   const app = await NestFactory.create(AppModule, { logger: bootLogger(config, 'api') });
   app.useLogger(app.get(Logger));
+  // app.use, not a module's forRoutes: requests no route matches (404) are timed too
+  const httpMetrics = app.get(HttpMetricsMiddleware);
+  app.use(httpMetrics.use.bind(httpMetrics));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ErrorBodyFilter());
   app.enableShutdownHooks();

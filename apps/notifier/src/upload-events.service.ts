@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { InjectMetric, makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
+import type { Counter } from 'prom-client';
 import { UploadEventName, UploadEventV1 } from '@darkroom/contracts';
 import { NotificationsRepository } from '@darkroom/database';
+
+export const NOTIFICATIONS_SENT = 'darkroom_notifications_sent_total';
+export const notificationsSent = makeCounterProvider({
+  name: NOTIFICATIONS_SENT,
+  help: 'Notifications recorded for people (a replayed job that finds its notification already there does not count), by kind',
+  labelNames: ['kind'],
+});
 
 /** Records what an upload's outcome means for people: for now, the owner's own notification. */
 @Injectable()
@@ -9,6 +18,7 @@ export class UploadEventsService {
   constructor(
     private readonly notifications: NotificationsRepository,
     private readonly log: PinoLogger,
+    @InjectMetric(NOTIFICATIONS_SENT) private readonly sent: Counter<string>,
   ) {
     this.log.setContext(UploadEventsService.name);
   }
@@ -21,6 +31,7 @@ export class UploadEventsService {
       uploadId: payload.uploadId,
       actorId: payload.ownerId,
     });
+    if (added) this.sent.inc({ kind: event });
     this.log.info({ event, notified: added ? 1 : 0, replay: !added }, added ? 'owner notified' : 'notification already recorded');
   }
 }

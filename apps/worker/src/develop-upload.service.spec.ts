@@ -3,6 +3,7 @@ import type { ImageUploadedV1 } from '@darkroom/contracts';
 import type { NewThumbnail, OutboxEvent, UploadsRepository } from '@darkroom/database';
 import type { OutboxRelay } from '@darkroom/messaging';
 import { MemoryPhotoStore } from '@darkroom/storage';
+import { Counter } from 'prom-client';
 import { DevelopUploadService } from './develop-upload.service';
 import { UndecodableImageError, type RenderedPhoto, type ThumbnailRenderer } from './thumbnail-renderer';
 
@@ -39,6 +40,8 @@ describe('DevelopUploadService', () => {
   let render: jest.Mock<Promise<RenderedPhoto>, [string]>;
   let kick: jest.Mock<void, []>;
   let service: DevelopUploadService;
+  let developed: Counter;
+  const results = async () => Object.fromEntries((await developed.get()).values.map((v) => [v.labels.result, v.value]));
 
   beforeEach(() => {
     calls = [];
@@ -64,6 +67,7 @@ describe('DevelopUploadService', () => {
     kick = jest.fn(() => {
       calls.push('kick');
     });
+    developed = new Counter({ name: 'uploads_developed_spec', help: 'spec', labelNames: ['result'], registers: [] });
     const log = { setContext: () => undefined, assign: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
     service = new DevelopUploadService(
       uploads as unknown as UploadsRepository,
@@ -71,6 +75,7 @@ describe('DevelopUploadService', () => {
       { render } as unknown as ThumbnailRenderer,
       { kick } as unknown as OutboxRelay,
       log as unknown as PinoLogger,
+      developed,
     );
   });
 
@@ -99,6 +104,7 @@ describe('DevelopUploadService', () => {
     expect(uploads.markFailed).not.toHaveBeenCalled();
     // The relay is kicked only once the row and its event are committed.
     expect(calls).toEqual(['startAttempt', 'render', 'markDone', 'kick']);
+    expect(await results()).toEqual({ done: 1 });
   });
 
   it('leaves an upload that is gone or already finished alone', async () => {
@@ -112,6 +118,7 @@ describe('DevelopUploadService', () => {
     expect(uploads.markDone).not.toHaveBeenCalled();
     expect(uploads.markFailed).not.toHaveBeenCalled();
     expect(kick).not.toHaveBeenCalled();
+    expect(await results()).toEqual({});
   });
 
   it('records an undecodable image as failed with its reason and an upload.failed event, without retrying', async () => {
@@ -127,6 +134,7 @@ describe('DevelopUploadService', () => {
     expect(uploads.markDone).not.toHaveBeenCalled();
     expect(store.files.size).toBe(0);
     expect(calls).toEqual(['startAttempt', 'markFailed', 'kick']);
+    expect(await results()).toEqual({ failed: 1 });
   });
 
   it('rethrows a surprise on an attempt that is not the last, recording nothing', async () => {

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectMetric, makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
+import type { Counter } from 'prom-client';
 import { ImageUploadedV1, thumbnailKey, UPLOAD_FAILED, UPLOAD_PROCESSED, UploadEventV1 } from '@darkroom/contracts';
 import { UploadsRepository } from '@darkroom/database';
 import { JobOutcome, OutboxRelay } from '@darkroom/messaging';
@@ -7,6 +9,12 @@ import { PhotoStore } from '@darkroom/storage';
 import { hidePaths, RenderedPhoto, ThumbnailRenderer, UndecodableImageError } from './thumbnail-renderer';
 
 export const UPLOAD_EVENTS_RELAY = Symbol('UPLOAD_EVENTS_RELAY');
+export const UPLOADS_DEVELOPED = 'darkroom_uploads_developed_total';
+export const uploadsDeveloped = makeCounterProvider({
+  name: UPLOADS_DEVELOPED,
+  help: 'Uploads this worker finished, by result: done (thumbnails recorded) or failed (recorded as undecodable or given up)',
+  labelNames: ['result'],
+});
 
 export interface Attempt {
   number: number;
@@ -26,6 +34,7 @@ export class DevelopUploadService {
     private readonly renderer: ThumbnailRenderer,
     @Inject(UPLOAD_EVENTS_RELAY) private readonly relay: OutboxRelay,
     private readonly log: PinoLogger,
+    @InjectMetric(UPLOADS_DEVELOPED) private readonly developed: Counter<string>,
   ) {
     this.log.setContext(DevelopUploadService.name);
   }
@@ -85,6 +94,7 @@ export class DevelopUploadService {
       return 'done';
     }
     this.relay.kick();
+    this.developed.inc({ result: 'done' });
     this.log.info(
       {
         ms: Math.round(performance.now() - started),
@@ -104,6 +114,7 @@ export class DevelopUploadService {
       return this.defer('recording the failure', error);
     }
     this.relay.kick();
+    this.developed.inc({ result: 'failed' });
     this.log.warn({ ms: Math.round(performance.now() - started), reason }, 'upload failed');
     return then;
   }

@@ -3,10 +3,10 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { AppConfig, DarkroomConfigModule } from '@darkroom/config';
 import { DatabaseModule, OutboxRepository } from '@darkroom/database';
-import { NotificationsQueue, OutboxRelay, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
-import { HealthController, LoggingModule, readinessProbes } from '@darkroom/observability';
+import { consumerMetricsProviders, NotificationsQueue, OutboxRelay, queueDepthGauge, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
+import { HealthController, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
 import { PhotoStore, StorageModule } from '@darkroom/storage';
-import { DevelopUploadService, UPLOAD_EVENTS_RELAY } from './develop-upload.service';
+import { DevelopUploadService, UPLOAD_EVENTS_RELAY, uploadsDeveloped } from './develop-upload.service';
 import { ImageUploadedHandler } from './image-uploaded.handler';
 import { ThumbnailRenderer } from './thumbnail-renderer';
 import { workerReadinessProbes } from './health-probes';
@@ -15,6 +15,7 @@ import { workerReadinessProbes } from './health-probes';
   imports: [
     DarkroomConfigModule,
     LoggingModule.forService('worker'),
+    MetricsModule.forService('worker'),
     DatabaseModule.forApp('worker'),
     StorageModule,
     RabbitModule,
@@ -25,6 +26,9 @@ import { workerReadinessProbes } from './health-probes';
     readinessProbes([DataSource, RabbitConsumerTransport, NotificationsQueue, PhotoStore], workerReadinessProbes),
     ThumbnailRenderer,
     DevelopUploadService,
+    uploadsDeveloped,
+    ...consumerMetricsProviders,
+    queueDepthGauge,
     NotificationsQueue,
     RabbitConsumerTransport,
     {

@@ -1,8 +1,10 @@
 export { AmqpJobContext, type JobOutcome } from './amqp-job.context';
+export { ConsumerMetrics, consumerMetricsProviders, JOB_DURATION, JOBS_TOTAL, type SettledAs } from './consumer-metrics';
 export { declareImagesTopology, type ImagesTopologyNames } from './images-topology';
 export { JobWorker } from './job-worker';
 export { NotificationsQueue } from './notifications-queue';
 export { OutboxRelay, type OutboxSink } from './outbox-relay';
+export { QUEUE_DEPTH, queueDepthGauge } from './queue-depth.gauge';
 export { RabbitConnection, redactUrl } from './rabbit-connection';
 export { RabbitConsumerTransport } from './rabbit-consumer.transport';
 export { BrokerUnavailableError, RabbitPublisher, UnroutableMessageError } from './rabbit-publisher';

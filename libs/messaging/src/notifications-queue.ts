@@ -43,6 +43,21 @@ export class NotificationsQueue implements OutboxSink, OnApplicationShutdown {
     return this.add(row.topic as UploadEventName, row.payload as UploadEventV1);
   }
 
+  /** Jobs not yet finished, by BullMQ state: waiting (incl. prioritized), delayed (backing off), active, failed (gave up). */
+  async depth(): Promise<{ state: string; jobs: number }[]> {
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
+    return [
+      { state: 'waiting', jobs: (counts.waiting ?? 0) + (counts.prioritized ?? 0) },
+      { state: 'delayed', jobs: counts.delayed ?? 0 },
+      { state: 'active', jobs: counts.active ?? 0 },
+      { state: 'failed', jobs: counts.failed ?? 0 },
+    ];
+  }
+
+  get name(): string {
+    return this.queue.name;
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }

@@ -1,9 +1,11 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import type { ChannelModel, ConsumeMessage, Options } from 'amqplib';
 import type { PinoLogger } from 'nestjs-pino';
+import { Counter, Histogram } from 'prom-client';
 import { of, type Observable } from 'rxjs';
 import type { AppConfig } from '@darkroom/config';
 import { AmqpJobContext } from './amqp-job.context';
+import { ConsumerMetrics } from './consumer-metrics';
 import type { ConnectionSetup, RabbitConnection } from './rabbit-connection';
 import { RabbitConsumerTransport } from './rabbit-consumer.transport';
 import type { RabbitPublisher } from './rabbit-publisher';
@@ -90,6 +92,7 @@ describe('RabbitConsumerTransport', () => {
   let handler: jest.Mock<Promise<unknown> | Observable<unknown>, [unknown, AmqpJobContext]>;
   let channel: FakeChannel;
   let transport: RabbitConsumerTransport;
+  let jobs: Counter;
 
   function model(ch: FakeChannel): ChannelModel {
     return { createChannel: async () => ch } as unknown as ChannelModel;
@@ -136,13 +139,22 @@ describe('RabbitConsumerTransport', () => {
     transport = build(CONFIG);
   });
 
+  /** The outcome label of every message counted so far, with its count. */
+  async function settledAs(): Promise<Record<string, number>> {
+    const { values } = await jobs.get();
+    return Object.fromEntries(values.map((v) => [`${v.labels.queue} ${v.labels.outcome}`, v.value]));
+  }
+
   function build(config: typeof CONFIG): RabbitConsumerTransport {
     setups = [];
+    jobs = new Counter({ name: 'jobs_spec', help: 'spec', labelNames: ['queue', 'outcome'], registers: [] });
+    const duration = new Histogram({ name: 'job_duration_spec', help: 'spec', labelNames: ['queue', 'outcome'], registers: [] });
     return new RabbitConsumerTransport(
       { onConnect: (setup: ConnectionSetup) => setups.push(setup), start } as unknown as RabbitConnection,
       { publish } as unknown as RabbitPublisher,
       config as unknown as AppConfig,
       log as unknown as PinoLogger,
+      new ConsumerMetrics(jobs, duration),
     );
   }
 
@@ -228,6 +240,7 @@ describe('RabbitConsumerTransport', () => {
     expect(log.runInContext).toHaveBeenCalledWith(expect.any(Function), {
       bindings: { messageId: msg.properties.messageId, attempt: 1, redelivered: true },
     });
+    expect(await settledAs()).toEqual({ 'q processed': 1 });
   });
 
   it('acks when the handler returns nothing or something that is not an outcome', async () => {
@@ -273,6 +286,7 @@ describe('RabbitConsumerTransport', () => {
     expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
     expect(channel.ack).not.toHaveBeenCalled();
     expect(publish).not.toHaveBeenCalled();
+    expect(await settledAs()).toEqual({ 'q dead_lettered': 1 });
   });
 
   it('copies a message whose handler throws on attempt 1 to the retry queue with attempt 2 and the base delay, then acks it', async () => {
@@ -292,6 +306,7 @@ describe('RabbitConsumerTransport', () => {
     expect(channel.ack).toHaveBeenCalledWith(msg);
     expect(channel.nack).not.toHaveBeenCalled();
     expect(log.warn).toHaveBeenCalledWith(expect.objectContaining({ pattern: 'image.uploaded' }), expect.stringContaining('retried'));
+    expect(await settledAs()).toEqual({ 'q retried': 1 });
   });
 
   it('leaves the dead-letter headers of the broker off the retry copy', async () => {
@@ -347,6 +362,7 @@ describe('RabbitConsumerTransport', () => {
     later.properties.headers = { ...later.properties.headers, 'x-deferrals': 20 };
     await deliver(later);
     expect(publish).toHaveBeenLastCalledWith('', 'q.retry', BODY, expect.objectContaining({ headers: { 'x-trace': 'kept', 'x-attempt': 3, 'x-deferrals': 21 }, expiration: '60000' }));
+    expect(await settledAs()).toEqual({ 'q deferred': 2 });
   });
 
   it('retries when the handler returns retry, as when it throws', async () => {
@@ -422,6 +438,7 @@ describe('RabbitConsumerTransport', () => {
     expect(publish).toHaveBeenCalledTimes(1);
     expect(channel.nack).toHaveBeenCalledWith(msg, false, true);
     expect(channel.ack).not.toHaveBeenCalled();
+    expect(await settledAs()).toEqual({ 'q redelivered': 1 });
   });
 
   it('does not throw when the channel is gone as it settles', async () => {

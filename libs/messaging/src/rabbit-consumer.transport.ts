@@ -6,6 +6,7 @@ import { lastValueFrom } from 'rxjs';
 import { AppConfig } from '@darkroom/config';
 import { IMAGE_UPLOADED } from '@darkroom/contracts';
 import { AmqpJobContext, JobOutcome } from './amqp-job.context';
+import { ConsumerMetrics, SettledAs } from './consumer-metrics';
 import { declareImagesTopology } from './images-topology';
 import { ManagedChannel } from './managed-channel';
 import { RabbitConnection } from './rabbit-connection';
@@ -43,6 +44,7 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
     private readonly publisher: RabbitPublisher,
     private readonly config: AppConfig,
     private readonly log: PinoLogger,
+    private readonly metrics: ConsumerMetrics,
   ) {
     super();
     this.log.setContext(RabbitConsumerTransport.name);
@@ -127,10 +129,11 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
     const attempt = Math.max(1, Number(message.properties.headers?.[ATTEMPT_HEADER]) || 1);
     // redelivered: the broker gave it to us again after a consumer died holding it (kill -9, lost connection).
     const bindings = { messageId: message.properties.messageId, attempt, ...(message.fields.redelivered ? { redelivered: true } : {}) };
+    const measured = this.metrics.start(this.config.rabbit.queue);
     await this.log.runInContext(
       async () => {
         const outcome = await this.run(message, attempt);
-        await this.settle(channel, message, outcome, attempt);
+        measured(await this.settle(channel, message, outcome, attempt));
       },
       { bindings },
     );
@@ -173,24 +176,30 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
     });
   }
 
-  private async settle(channel: Channel, message: ConsumeMessage, outcome: JobOutcome, attempt: number): Promise<void> {
+  private async settle(channel: Channel, message: ConsumeMessage, outcome: JobOutcome, attempt: number): Promise<SettledAs> {
     try {
-      if (outcome === 'done') return channel.ack(message);
+      if (outcome === 'done') {
+        channel.ack(message);
+        return 'processed';
+      }
       if (outcome === 'retry' && attempt < this.config.worker.maxAttempts) {
         const delay = this.config.worker.retryDelayMs * 2 ** (attempt - 1);
         await this.requeueLater(message, { [ATTEMPT_HEADER]: attempt + 1 }, delay);
         this.log.info({ nextAttempt: attempt + 1, delayMs: delay }, 'scheduled retry');
-        return channel.ack(message);
+        channel.ack(message);
+        return 'retried';
       }
       if (outcome === 'defer') {
         const deferrals = Math.max(0, Number(message.properties.headers?.[DEFERRALS_HEADER]) || 0);
         const delay = Math.min(this.config.worker.retryDelayMs * 2 ** deferrals, MAX_DEFER_MS);
         await this.requeueLater(message, { [ATTEMPT_HEADER]: attempt, [DEFERRALS_HEADER]: deferrals + 1 }, delay);
         this.log.info({ deferrals: deferrals + 1, delayMs: delay }, 'deferred without counting an attempt');
-        return channel.ack(message);
+        channel.ack(message);
+        return 'deferred';
       }
       this.log.warn({ outcome, attempt, queue: this.config.rabbit.deadQueue }, 'dead-lettering message');
       channel.nack(message, false, false);
+      return 'dead_lettered';
     } catch (error) {
       // The channel died, or the retry could not be published: leave the message to the broker,
       // which redelivers it (handlers are idempotent).
@@ -200,6 +209,21 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
       } catch {
         /* channel already closed: the broker requeues unacked messages by itself */
       }
+      return 'redelivered';
     }
+  }
+
+  /**
+   * Messages waiting on each of our queues, for the queue-depth gauge: ready
+   * ones on the main queue, those waiting out a delay on the retry queue, and
+   * the dead-letter queue's. Empty while no channel is open.
+   */
+  async queueDepths(): Promise<{ queue: string; messages: number }[]> {
+    const channel = this.channel.current;
+    if (!channel) return [];
+    const { queue, retryQueue, deadQueue } = this.config.rabbit;
+    return Promise.all(
+      [queue, retryQueue, deadQueue].map(async (name) => ({ queue: name, messages: (await channel.checkQueue(name)).messageCount })),
+    );
   }
 }

@@ -6,7 +6,7 @@ import { ImageUploadedSink, OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
 import { ImageProbe } from './image-probe';
 import { UploadStorageEngine } from './upload-storage.engine';
-import { IMAGES_OUTBOX_RELAY, UploadsService } from './uploads.service';
+import { IMAGES_OUTBOX_RELAY, UploadsService, uploadsAccepted } from './uploads.service';
 import { UploadsController } from './uploads.controller';
 
 @Module({
@@ -24,6 +24,7 @@ import { UploadsController } from './uploads.controller';
   controllers: [UploadsController],
   providers: [
     UploadsService,
+    uploadsAccepted,
     ImageProbe,
     ImageUploadedSink,
     {

@@ -4,6 +4,7 @@ import { imageUploadedV1 } from '@darkroom/contracts';
 import type { NewUpload, OutboxEvent, UploadsRepository } from '@darkroom/database';
 import type { OutboxRelay } from '@darkroom/messaging';
 import { MemoryPhotoStore } from '@darkroom/storage';
+import { Counter } from 'prom-client';
 import { UrlSigner } from '../auth/url-signer';
 import type { ImageProbe, ProbedImage } from './image-probe';
 import type { ReceivedFile } from './upload-storage.engine';
@@ -31,6 +32,8 @@ describe('UploadsService.accept', () => {
   let calls: string[];
   let logged: jest.SpyInstance;
   let service: UploadsService;
+  let accepted: Counter;
+  const acceptedCount = async () => (await accepted.get()).values[0]?.value ?? 0;
 
   beforeEach(() => {
     jest.useFakeTimers({
@@ -49,6 +52,7 @@ describe('UploadsService.accept', () => {
     kick = jest.fn(() => {
       calls.push('kick');
     });
+    accepted = new Counter({ name: 'uploads_accepted_spec', help: 'spec', registers: [] });
     service = new UploadsService(
       { insertQueued } as unknown as UploadsRepository,
       store,
@@ -56,6 +60,7 @@ describe('UploadsService.accept', () => {
       new UrlSigner(config),
       config,
       { kick } as unknown as OutboxRelay,
+      accepted,
     );
   });
 
@@ -95,6 +100,7 @@ describe('UploadsService.accept', () => {
     expect(store.files.get(key)).toBe(BYTES);
     expect(store.temps.size).toBe(0);
     expect(calls).toEqual(['insertQueued', 'kick']);
+    expect(await acceptedCount()).toBe(1);
     expect(logged).toHaveBeenCalledWith(
       { uploadId: result.id, bytes: BYTES.length, mime: 'image/jpeg', width: 1000, height: 1000 },
       'upload accepted',
@@ -123,6 +129,7 @@ describe('UploadsService.accept', () => {
     expect(store.files.size).toBe(0);
     expect(insertQueued).not.toHaveBeenCalled();
     expect(kick).not.toHaveBeenCalled();
+    expect(await acceptedCount()).toBe(0);
   });
 
   it('refuses an image over MAX_INPUT_PIXELS, discarding the temp file and recording nothing', async () => {
@@ -155,6 +162,7 @@ describe('UploadsService.accept', () => {
     expect(store.files.size).toBe(0);
     expect(store.temps.size).toBe(0);
     expect(kick).not.toHaveBeenCalled();
+    expect(await acceptedCount()).toBe(0);
   });
 
   it('discards the temp file when moving it fails, and rethrows', async () => {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, NotFoundException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { InjectMetric, makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
 import { IMAGE_UPLOADED, ImageUploadedV1, originalKey } from '@darkroom/contracts';
 import { ThumbnailEntity, UploadEntity, UploadsRepository } from '@darkroom/database';
@@ -12,6 +14,8 @@ import { ImageProbe } from './image-probe';
 import type { ReceivedFile } from './upload-storage.engine';
 
 export const IMAGES_OUTBOX_RELAY = Symbol('IMAGES_OUTBOX_RELAY');
+export const UPLOADS_ACCEPTED = 'darkroom_uploads_accepted_total';
+export const uploadsAccepted = makeCounterProvider({ name: UPLOADS_ACCEPTED, help: 'Uploads stored, recorded and queued for the workers (202 answers)' });
 
 @Injectable()
 export class UploadsService {
@@ -24,6 +28,7 @@ export class UploadsService {
     private readonly signer: UrlSigner,
     private readonly config: AppConfig,
     @Inject(IMAGES_OUTBOX_RELAY) private readonly relay: OutboxRelay,
+    @InjectMetric(UPLOADS_ACCEPTED) private readonly accepted: Counter,
   ) {}
 
   /**
@@ -68,6 +73,7 @@ export class UploadsService {
         { topic: IMAGE_UPLOADED, payload: message },
       );
       this.relay.kick();
+      this.accepted.inc();
       this.logger.log({ uploadId: id, bytes: file.size, mime: image.mime, width: image.width, height: image.height }, 'upload accepted');
       return { id, status: 'queued' };
     } catch (error) {
