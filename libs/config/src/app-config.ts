@@ -21,6 +21,8 @@ export abstract class AppConfig {
     maxUploadBytes: number;
     urlSigningSecret: string;
     signedUrlTtlSeconds: number;
+    /** nginx internal location that maps to STORAGE_DIR; unset: the api streams thumbnails itself. */
+    accelRedirectPrefix: string | undefined;
   };
   declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number };
   declare worker: { httpPort: number; concurrency: number; maxAttempts: number; retryDelayMs: number };
@@ -73,6 +75,7 @@ export function toAppConfig(env: Env): AppConfig {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       urlSigningSecret: env.URL_SIGNING_SECRET,
       signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
+      accelRedirectPrefix: env.ACCEL_REDIRECT_PREFIX || undefined,
     },
     images: {
       maxInputPixels: env.MAX_INPUT_PIXELS,

@@ -45,6 +45,11 @@ export const envSchema = z.object({
   MAX_INPUT_PIXELS: positiveInt.default(100_000_000),
   URL_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_URL_SIGNING_SECRET),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(3600),
+  // Behind nginx: thumbnails are answered with X-Accel-Redirect: <prefix>/<key> and nginx sends the file.
+  ACCEL_REDIRECT_PREFIX: z
+    .string()
+    .regex(/^(\/[\w-]+)+$/, 'must be an nginx location path such as /_media')
+    .optional(),
 
   WORKER_HTTP_PORT: port.default(3001),
   WORKER_CONCURRENCY: positiveInt.max(64).default(2),

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { AppConfig } from '@darkroom/config';
 import { AllowSignedUrl } from '../auth/auth.decorators';
 import type { AuthenticatedRequest } from '../auth/auth.decorators';
 import { MediaFile, MediaService, Viewer } from './media.service';
@@ -12,7 +13,10 @@ import { MediaFile, MediaService, Viewer } from './media.service';
 @AllowSignedUrl()
 @Controller('v1/uploads/:id')
 export class MediaController {
-  constructor(private readonly media: MediaService) {}
+  constructor(
+    private readonly media: MediaService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Get('thumbnails/:variant')
   @ApiProduces('image/webp')
@@ -23,7 +27,10 @@ export class MediaController {
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
   ): Promise<void> {
-    send(req, res, await this.media.thumbnail(id, variant, viewerOf(req)));
+    const file = await this.media.thumbnail(id, variant, viewerOf(req));
+    const prefix = this.config.api.accelRedirectPrefix;
+    if (prefix) handOver(res, file, prefix);
+    else send(req, res, file);
   }
 
   @Get('original')
@@ -37,10 +44,25 @@ function viewerOf(req: AuthenticatedRequest): Viewer {
   return req.user ? { userId: req.user.id } : { signedUrl: true };
 }
 
+// Files under a key never change (a new upload gets a new id), but access can be revoked: private.
+const CACHE_CONTROL = 'private, max-age=3600';
+
+/**
+ * Behind nginx: access is decided here, the bytes are sent by nginx from the
+ * shared volume (X-Accel-Redirect to its internal location for STORAGE_DIR),
+ * with its own ETag, Last-Modified, 304s and ranges. nginx keeps this
+ * Cache-Control; it takes the type from the file's .webp extension.
+ */
+function handOver(res: Response, file: MediaFile, prefix: string): void {
+  file.stream.destroy();
+  res.setHeader('Cache-Control', CACHE_CONTROL);
+  res.setHeader('X-Accel-Redirect', `${prefix}/${file.key}`);
+  res.status(200).end();
+}
+
 /** Streams the file with its type, length and ETag; answers 304 to a matching If-None-Match. */
 function send(req: AuthenticatedRequest, res: Response, file: MediaFile): void {
-  // Files under a key never change (a new upload gets a new id), but access can be revoked: private.
-  res.setHeader('Cache-Control', 'private, max-age=3600');
+  res.setHeader('Cache-Control', CACHE_CONTROL);
   res.setHeader('ETag', file.etag);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   if (req.headers['if-none-match'] === file.etag) {

@@ -5,6 +5,8 @@ import { PhotoStore, StoredFile } from '@darkroom/storage';
 import { notFound } from '../uploads/uploads.service';
 
 export interface MediaFile extends StoredFile {
+  /** Storage key, the file's path under STORAGE_DIR. */
+  key: string;
   mime: string;
   etag: string;
 }
@@ -24,16 +26,17 @@ export class MediaService {
       throw new NotFoundException(`no variant "${variant}"; variants are ${VARIANT_NAMES.join(', ')}`);
     }
     const upload = await this.visible(uploadId, viewer);
-    const file = await this.store.read(thumbnailKey(upload.id, variant));
+    const key = thumbnailKey(upload.id, variant);
+    const file = await this.store.read(key);
     if (!file) throw new NotFoundException(`variant "${variant}" of upload ${uploadId} is not ready (status: ${upload.status})`);
-    return { ...file, mime: 'image/webp', etag: `"${upload.id}-${variant}-${file.bytes}-${file.modifiedAt.getTime()}"` };
+    return { ...file, key, mime: 'image/webp', etag: `"${upload.id}-${variant}-${file.bytes}-${file.modifiedAt.getTime()}"` };
   }
 
   async original(uploadId: string, viewer: Viewer): Promise<MediaFile> {
     const upload = await this.visible(uploadId, viewer);
     const file = await this.store.read(upload.originalKey);
     if (!file) throw notFound(uploadId);
-    return { ...file, mime: upload.mime, etag: `"${upload.sha256}"` };
+    return { ...file, key: upload.originalKey, mime: upload.mime, etag: `"${upload.sha256}"` };
   }
 
   private async visible(uploadId: string, viewer: Viewer): Promise<UploadEntity> {
