@@ -30,7 +30,16 @@ export function pinoOptions(config: AppConfig, service: string): LoggerOptions {
     },
     transport:
       config.log.format === 'pretty'
-        ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+        ? {
+            target: 'pino-pretty',
+            // one line per event: time, level, service/instance, message, then the event's own fields
+            options: {
+              singleLine: true,
+              translateTime: 'SYS:HH:MM:ss.l',
+              messageFormat: '{service}/{instance} {msg}',
+              ignore: 'pid,hostname,service,instance,context',
+            },
+          }
         : undefined,
   };
 }
