@@ -1,4 +1,7 @@
-/** Unit specs sit beside the code; e2e suites under test/e2e start the real apps against real services. */
+/**
+ * Unit specs sit beside the code; e2e suites under test/e2e start the real apps against real services;
+ * the compose suite under test/compose runs docker-compose.yml itself (`npm run test:compose`, not part of `npm test`).
+ */
 const moduleNameMapper = {
   '^@darkroom/(config|contracts|database|storage|messaging|observability)$': '<rootDir>/libs/$1/src/index.ts',
 };
@@ -34,6 +37,16 @@ module.exports = {
       transformIgnorePatterns,
       // testTimeout is not read per project; this file sets it for e2e (builds and real processing).
       setupFilesAfterEnv: ['<rootDir>/test/e2e/support/e2e-timeout.ts'],
+    },
+    {
+      displayName: 'compose',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/compose/**/*.compose-spec.ts'],
+      moduleNameMapper,
+      transform,
+      transformIgnorePatterns,
+      setupFilesAfterEnv: ['<rootDir>/test/compose/support/compose-timeout.ts'],
     },
   ],
 };
