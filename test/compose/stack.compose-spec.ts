@@ -95,10 +95,17 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     for (const c of all.filter((c) => APPS.includes(serviceOf(c)))) {
       expect({ name: c.Name, user: c.Config.User, restart: c.HostConfig.RestartPolicy.Name }).toEqual({ name: c.Name, user: '1000:1000', restart: 'unless-stopped' });
     }
+    // the front door too: every process in it runs as the unprivileged nginx user
+    const [nginx] = all.filter((c) => serviceOf(c) === 'nginx');
+    expect(nginx!.Config.User).toBe('101:101');
+    const { stdout: uids } = await project.compose(['exec', '-T', 'nginx', 'sh', '-c', "grep -h '^Uid:' /proc/[0-9]*/status"]);
+    const realUids = uids.trim().split('\n').map((line) => line.split(/\s+/)[1]);
+    expect(realUids.length).toBeGreaterThanOrEqual(3); // master, a worker, this grep
+    expect(new Set(realUids)).toEqual(new Set(['101']));
     for (const c of all.filter((c) => serviceOf(c) !== 'migrate')) expect({ name: c.Name, limited: c.HostConfig.Memory > 0 }).toEqual({ name: c.Name, limited: true });
 
     const published = all.flatMap((c) => Object.entries(c.NetworkSettings.Ports ?? {}).filter(([, bindings]) => bindings?.length).map(([port]) => `${serviceOf(c)} ${port}`));
-    expect(published).toEqual(['nginx 80/tcp']);
+    expect(published).toEqual(['nginx 8080/tcp']);
 
     const image = JSON.parse((await project.docker(['image', 'inspect', `${project.name}_api`])).stdout) as Array<{ Size: number }>;
     const mb = Math.round(image[0]!.Size / 1e6);
@@ -165,9 +172,15 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     expect(after.filter((c) => c.State.OOMKilled || c.RestartCount > 0).map((c) => c.Name)).toEqual([]);
   });
 
-  it('logs one readable line per job: upload id, worker instance, variants and milliseconds', async () => {
+  it('logs one readable line per job (upload id, worker instance, variants, ms), tied to nginx and the api by the request id', async () => {
     const lines = (await project.logs('worker')).filter((l) => l.includes(batch1[0]!) && l.includes('upload developed'));
     expect(lines).toHaveLength(1);
+    const [job] = events(lines);
+    const requestId = String(job!.fields.requestId);
+    expect(requestId).toMatch(/^[0-9a-f]{32}$/); // nginx's $request_id, passed on as X-Request-Id
+    const uploadLine = (await project.logs('nginx')).filter((l) => l.includes(`request_id=${requestId}`));
+    expect(uploadLine).toEqual([expect.stringMatching(/"POST \/v1\/uploads HTTP\/1\.1" 202 .* upstream=\S+:3000 /)]);
+    expect(events(await project.logs('api'), 'upload accepted').find((e) => e.fields.uploadId === batch1[0])?.fields.requestId).toBe(requestId);
     expect(lines[0]).toMatch(
       new RegExp(`^worker[_-]\\d+\\s+\\| \\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] INFO: worker/[0-9a-f]{12}-\\d+ upload developed \\{.*"uploadId":"${batch1[0]}".*"ms":\\d+.*"variants":\\["thumb 160x160 \\d+B","small \\d+x480 \\d+B","large \\d+x1440 \\d+B"\\]`),
     );

@@ -62,7 +62,7 @@ export class ComposeProject {
   /**
    * Waits until every listed service has `count` containers whose healthcheck
    * says healthy (and migrate-like one-shots have exited 0). Fails early, naming
-   * the container, when one exits or turns unhealthy.
+   * the container and showing its last lines, when one exits, restarts or turns unhealthy.
    */
   async waitHealthy(expected: Record<string, number>, timeoutMs = 3 * 60_000): Promise<ContainerInfo[]> {
     const deadline = Date.now() + timeoutMs;
@@ -70,8 +70,13 @@ export class ComposeProject {
     while (Date.now() < deadline) {
       const all = await this.containers();
       const byService = (s: string) => all.filter((c) => c.Config.Labels['com.docker.compose.service'] === s);
-      const broken = all.find((c) => c.State.Health?.Status === 'unhealthy' || (c.State.Status === 'exited' && c.State.ExitCode !== 0));
-      if (broken) throw new Error(`${broken.Name} is ${broken.State.Health?.Status ?? `exited ${broken.State.ExitCode}`}; see ${this.transcript} and \`docker logs ${broken.Id.slice(0, 12)}\``);
+      const broken = all.find(
+        (c) => c.State.Health?.Status === 'unhealthy' || (c.State.Status === 'exited' && c.State.ExitCode !== 0) || c.State.Status === 'restarting' || c.RestartCount > 0,
+      );
+      if (broken) {
+        const { stdout, stderr } = await this.docker(['logs', '--tail', '20', broken.Id]).catch(() => ({ stdout: '', stderr: '' }));
+        throw new Error(`${broken.Name} is ${broken.State.Health?.Status ?? broken.State.Status} (exit ${broken.State.ExitCode}, ${broken.RestartCount} restarts); its last lines:\n${stdout}${stderr}`);
+      }
       const ready = Object.entries(expected).every(([service, count]) => {
         const mine = byService(service);
         return mine.length === count && mine.every((c) => c.State.Health?.Status === 'healthy');
