@@ -38,6 +38,9 @@ async function expectThumbnailsMatchFiles(view: UploadView): Promise<Record<stri
   return seen;
 }
 
+/** GET /metrics of one of the processes global-setup started, parsed. */
+const metricsOf = (name: string) => scrape(readState().processes.find((p) => p.name === name)!.health.replace('/health/ready', '/metrics'));
+
 const size = (view: UploadView, variant: string) => {
   const t = view.thumbnails.find((x) => x.variant === variant)!;
   return [t.width, t.height];
@@ -298,7 +301,6 @@ describe('the path of one photo, through the real api, workers and notifier', ()
 
   it('counts what happened in Prometheus metrics on /metrics of every process, labelled by service and replica', async () => {
     const state = readState();
-    const metricsOf = (name: string) => scrape(state.processes.find((p) => p.name === name)!.health.replace('/health/ready', '/metrics'));
     const developedInLogs = (instance: string) => logLines(instance).filter((l) => l.msg === 'upload developed').length;
 
     const api = await metricsOf('api');
@@ -351,6 +353,12 @@ describe('the path of one photo, through the real api, workers and notifier', ()
       channel.publish(queues.exchange, 'image.uploaded', Buffer.from('{not json'), { type: 'image.uploaded', persistent: true });
       await channel.waitForConfirms();
       await eventually('two dead-lettered messages', async () => (await channel.checkQueue(queues.deadQueue)).messageCount, (n) => n >= before + 2, 20_000);
+      // the workers' queue-depth gauge reports what RabbitMQ holds
+      const parked = (await channel.checkQueue(queues.deadQueue)).messageCount;
+      const [a, b] = await Promise.all([metricsOf('worker-a'), metricsOf('worker-b')]);
+      expect(total(a, 'darkroom_queue_depth', { queue: queues.deadQueue, state: 'dead' })).toBe(parked);
+      const deadLettered = total(a, 'darkroom_jobs_total', { outcome: 'dead_lettered' }) + total(b, 'darkroom_jobs_total', { outcome: 'dead_lettered' });
+      expect(deadLettered).toBeGreaterThanOrEqual(2);
     } finally {
       await connection.close();
     }

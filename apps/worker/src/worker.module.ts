@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { AppConfig, DarkroomConfigModule } from '@darkroom/config';
 import { DatabaseModule, OutboxRepository } from '@darkroom/database';
-import { consumerMetricsProviders, NotificationsQueue, OutboxRelay, queueDepthGauge, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
+import { consumerMetricsProviders, NotificationsQueue, OutboxRelay, queueDepthGauge, QueueInspector, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
 import { HealthController, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
 import { PhotoStore, StorageModule } from '@darkroom/storage';
 import { DevelopUploadService, UPLOAD_EVENTS_RELAY, uploadsDeveloped } from './develop-upload.service';
@@ -28,6 +28,7 @@ import { workerReadinessProbes } from './health-probes';
     DevelopUploadService,
     uploadsDeveloped,
     ...consumerMetricsProviders,
+    QueueInspector,
     queueDepthGauge,
     NotificationsQueue,
     RabbitConsumerTransport,

@@ -5,6 +5,7 @@ export { JobWorker } from './job-worker';
 export { NotificationsQueue } from './notifications-queue';
 export { OutboxRelay, type OutboxSink } from './outbox-relay';
 export { QUEUE_DEPTH, queueDepthGauge } from './queue-depth.gauge';
+export { QueueInspector } from './queue-inspector';
 export { RabbitConnection, redactUrl } from './rabbit-connection';
 export { RabbitConsumerTransport } from './rabbit-consumer.transport';
 export { BrokerUnavailableError, RabbitPublisher, UnroutableMessageError } from './rabbit-publisher';

@@ -1,7 +1,8 @@
 import { makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
+import { AppConfig } from '@darkroom/config';
 import { NotificationsQueue } from './notifications-queue';
-import { RabbitConsumerTransport } from './rabbit-consumer.transport';
+import { QueueInspector } from './queue-inspector';
 
 export const QUEUE_DEPTH = 'darkroom_queue_depth';
 
@@ -15,16 +16,22 @@ export const queueDepthGauge = makeGaugeProvider({
   name: QUEUE_DEPTH,
   help: 'Messages or jobs waiting, by queue and state (the same on every worker replica: aggregate with max)',
   labelNames: ['queue', 'state'],
-  inject: [RabbitConsumerTransport, NotificationsQueue],
+  inject: [QueueInspector, NotificationsQueue, AppConfig],
   async collect(this: Gauge<string>, ...deps: unknown[]) {
-    const [transport, notifications] = deps as [RabbitConsumerTransport, NotificationsQueue];
+    const [inspector, notifications, config] = deps as [QueueInspector, NotificationsQueue, AppConfig];
+    const { queue, retryQueue, deadQueue } = config.rabbit;
     this.reset();
-    const [images, jobs] = await Promise.allSettled([transport.queueDepths(), notifications.depth()]);
-    if (images.status === 'fulfilled') {
-      const [main, retry, dead] = images.value;
-      if (main) this.set({ queue: main.queue, state: 'ready' }, main.messages);
-      if (retry) this.set({ queue: retry.queue, state: 'delayed' }, retry.messages);
-      if (dead) this.set({ queue: dead.queue, state: 'dead' }, dead.messages);
+    const images: Array<[string, string]> = [
+      [queue, 'ready'],
+      [retryQueue, 'delayed'],
+      [deadQueue, 'dead'],
+    ];
+    const [counts, jobs] = await Promise.allSettled([Promise.all(images.map(([name]) => inspector.messageCount(name))), notifications.depth()]);
+    if (counts.status === 'fulfilled') {
+      images.forEach(([name, state], i) => {
+        const count = counts.value[i];
+        if (count !== undefined) this.set({ queue: name, state }, count);
+      });
     }
     if (jobs.status === 'fulfilled') {
       for (const { state, jobs: count } of jobs.value) this.set({ queue: notifications.name, state }, count);

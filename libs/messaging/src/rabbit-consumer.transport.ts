@@ -212,18 +212,4 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
       return 'redelivered';
     }
   }
-
-  /**
-   * Messages waiting on each of our queues, for the queue-depth gauge: ready
-   * ones on the main queue, those waiting out a delay on the retry queue, and
-   * the dead-letter queue's. Empty while no channel is open.
-   */
-  async queueDepths(): Promise<{ queue: string; messages: number }[]> {
-    const channel = this.channel.current;
-    if (!channel) return [];
-    const { queue, retryQueue, deadQueue } = this.config.rabbit;
-    return Promise.all(
-      [queue, retryQueue, deadQueue].map(async (name) => ({ queue: name, messages: (await channel.checkQueue(name)).messageCount })),
-    );
-  }
 }
