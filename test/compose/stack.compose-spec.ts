@@ -23,9 +23,14 @@ const UP = ['up', '-d', '--scale', 'worker=4', '--scale', 'api=2'];
 const work = mkdtempSync(join(tmpdir(), 'darkroom-compose-'));
 const emptyEnvFile = join(work, 'empty.env');
 writeFileSync(emptyEnvFile, ''); // a clean clone has no .env: the developer's own must not leak in
+/** The shell's environment without anything docker-compose.yml reads: a LOG_FORMAT=json exported here must not change the stack under test. */
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  const read = new Set([...readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8').matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => (!read.has(name) && !name.startsWith('COMPOSE_')) || name === 'COMPOSE_DOCKER_CLI_BUILD'));
+}
 const project = new ComposeProject(
   process.env.DARKROOM_COMPOSE_PROJECT ?? `darkroomtest${randomBytes(3).toString('hex')}`,
-  { ...process.env, COMPOSE_PROJECT_NAME: undefined },
+  cleanEnvironment(),
   emptyEnvFile,
   join(work, 'transcript.log'),
 );
@@ -107,7 +112,9 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     const published = all.flatMap((c) => Object.entries(c.NetworkSettings.Ports ?? {}).filter(([, bindings]) => bindings?.length).map(([port]) => `${serviceOf(c)} ${port}`));
     expect(published).toEqual(['nginx 8080/tcp']);
 
-    const image = JSON.parse((await project.docker(['image', 'inspect', `${project.name}_api`])).stdout) as Array<{ Size: number }>;
+    // by the container's image id: Compose v1 names built images project_api, v2 project-api
+    const [api] = all.filter((c) => serviceOf(c) === 'api');
+    const image = JSON.parse((await project.docker(['image', 'inspect', api!.Image])).stdout) as Array<{ Size: number }>;
     const mb = Math.round(image[0]!.Size / 1e6);
     process.stdout.write(`app image: ${mb} MB\n`);
     expect(mb).toBeLessThan(600);
@@ -204,6 +211,10 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
       const again = await door.get(thumbnail.url, undefined, { 'if-none-match': etag });
       expect(again.status).toBe(304);
     }
+    // the signatures just used stay out of nginx's access log
+    const leaked = (await project.logs('nginx')).filter((line) => /[?&]sig=(?!\[redacted\])/.test(line));
+    expect(leaked).toEqual([]);
+
     const path = new URL(view.thumbnails[0]!.url, door.base).pathname;
     expect((await door.get(path)).status).toBe(401);
     expect((await door.get(path, bob)).status).toBe(404);
@@ -290,6 +301,10 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     const workers = await project.waitHealthy({ worker: 4 });
     const restarted = workers.filter((c) => serviceOf(c) === 'worker');
     expect(restarted.every((c) => new Date(c.State.StartedAt) >= before)).toBe(true);
+    // each of the four stopped on SIGTERM as it should (stop consuming, finish what it holds), none was killed
+    const drains = events(await project.logs('worker'), 'stopped consuming; finishing the jobs in hand');
+    expect(new Set(drains.map((e) => instanceOf(e.instance, restarted)?.Name)).size).toBe(4);
+    process.stdout.write(`jobs in hand when the workers were told to stop: ${drains.reduce((n, e) => n + Number(e.fields.inFlight), 0)}\n`);
 
     const views = await door.waitFinished(alice, batch2);
     expect(views.map((v) => v.status)).toEqual(batch2.map(() => 'done'));

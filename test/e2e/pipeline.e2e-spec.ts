@@ -355,8 +355,8 @@ describe('the path of one photo, through the real api, workers and notifier', ()
       await eventually('two dead-lettered messages', async () => (await channel.checkQueue(queues.deadQueue)).messageCount, (n) => n >= before + 2, 20_000);
       // the workers' queue-depth gauge reports what RabbitMQ holds
       const parked = (await channel.checkQueue(queues.deadQueue)).messageCount;
+      await eventually('the queue-depth gauge to report the dead-letter queue', () => metricsOf('worker-a'), (a) => total(a, 'darkroom_queue_depth', { queue: queues.deadQueue, state: 'dead' }) === parked, 10_000);
       const [a, b] = await Promise.all([metricsOf('worker-a'), metricsOf('worker-b')]);
-      expect(total(a, 'darkroom_queue_depth', { queue: queues.deadQueue, state: 'dead' })).toBe(parked);
       const deadLettered = total(a, 'darkroom_jobs_total', { outcome: 'dead_lettered' }) + total(b, 'darkroom_jobs_total', { outcome: 'dead_lettered' });
       expect(deadLettered).toBeGreaterThanOrEqual(2);
     } finally {

@@ -8,6 +8,8 @@ import { bootLogger, HttpMetricsMiddleware } from '@darkroom/observability';
 import { AppModule } from './app.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
 
+const UPLOAD_REQUEST_TIMEOUT_MS = 30 * 60_000;
+
 async function bootstrap(): Promise<void> {
   const config = loadConfig(); // a bad variable stops here, naming it
   const app = await NestFactory.create(AppModule, { logger: bootLogger(config, 'api') });
@@ -31,6 +33,10 @@ async function bootstrap(): Promise<void> {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   await app.listen(config.api.port, config.api.host);
+  // Node cuts any request still arriving after 5 minutes (server.requestTimeout): a 50 MB upload on a
+  // slow link takes longer. Allow 30; nginx (client_body_timeout) or the socket's own idle timeout
+  // still drops a client that stops sending.
+  (app.getHttpServer() as import('node:http').Server).requestTimeout = UPLOAD_REQUEST_TIMEOUT_MS;
   if (config.api.urlSigningSecret === DEV_URL_SIGNING_SECRET) {
     app.get(Logger).warn('URL_SIGNING_SECRET is the public development default: anyone can forge image links. Set your own (16+ characters).');
   }

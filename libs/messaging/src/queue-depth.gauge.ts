@@ -6,11 +6,22 @@ import { QueueInspector } from './queue-inspector';
 
 export const QUEUE_DEPTH = 'darkroom_queue_depth';
 
+/** A scrape must answer within Prometheus' scrape_timeout even while RabbitMQ or Redis hangs. */
+const SOURCE_TIMEOUT_MS = 1000;
+
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${SOURCE_TIMEOUT_MS} ms`)), SOURCE_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Work waiting in each queue, asked of RabbitMQ and Redis at scrape time.
  * Every worker replica reports the same figures: aggregate with max, not sum.
- * A source that cannot answer reports nothing rather than a stale number
- * (and the scrape itself still succeeds).
+ * A source that cannot answer in time reports nothing rather than a stale
+ * number, and the scrape itself still succeeds.
  */
 export const queueDepthGauge = makeGaugeProvider({
   name: QUEUE_DEPTH,
@@ -20,13 +31,16 @@ export const queueDepthGauge = makeGaugeProvider({
   async collect(this: Gauge<string>, ...deps: unknown[]) {
     const [inspector, notifications, config] = deps as [QueueInspector, NotificationsQueue, AppConfig];
     const { queue, retryQueue, deadQueue } = config.rabbit;
-    this.reset();
     const images: Array<[string, string]> = [
       [queue, 'ready'],
       [retryQueue, 'delayed'],
       [deadQueue, 'dead'],
     ];
-    const [counts, jobs] = await Promise.allSettled([Promise.all(images.map(([name]) => inspector.messageCount(name))), notifications.depth()]);
+    const [counts, jobs] = await Promise.allSettled([
+      within(inspector.messageCounts(images.map(([name]) => name)), 'RabbitMQ'),
+      within(notifications.depth(), 'Redis'),
+    ]);
+    this.reset();
     if (counts.status === 'fulfilled') {
       images.forEach(([name, state], i) => {
         const count = counts.value[i];

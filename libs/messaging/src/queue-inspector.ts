@@ -1,29 +1,49 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Channel } from 'amqplib';
-import { AppConfig } from '@darkroom/config';
-import { ManagedChannel } from './managed-channel';
+import { Injectable } from '@nestjs/common';
+import type { Channel, ChannelModel } from 'amqplib';
 import { RabbitConnection } from './rabbit-connection';
 
 /**
- * Asks RabbitMQ how many messages wait in a queue, on a channel of its own:
- * a failed check (a queue deleted under us closes the channel it is asked on)
- * costs only this channel, never the consumer's and the jobs in hand.
+ * Asks RabbitMQ how many messages wait in queues, on a short-lived channel
+ * of its own. Checking a queue that is gone closes the channel it is asked
+ * on: here that costs a fresh channel for the next queue, never the
+ * consumer's channel and the jobs in hand, and it logs nothing (a missing
+ * queue simply has no figure).
  */
 @Injectable()
-export class QueueInspector implements OnApplicationShutdown {
-  private readonly channel: ManagedChannel<Channel>;
+export class QueueInspector {
+  private model?: ChannelModel;
 
-  constructor(connection: RabbitConnection, config: AppConfig) {
-    this.channel = new ManagedChannel(connection, 'inspector', (model) => model.createChannel(), async () => undefined, config.connectBackoffMaxMs);
+  constructor(connection: RabbitConnection) {
+    connection.onConnect(async (model) => {
+      this.model = model;
+    });
   }
 
-  /** Ready messages in `queue`; undefined while no channel is open. */
-  async messageCount(queue: string): Promise<number | undefined> {
-    const channel = this.channel.current;
-    return channel ? (await channel.checkQueue(queue)).messageCount : undefined;
+  /** Ready messages per queue; undefined for a queue that does not exist. Rejects while RabbitMQ is unreachable. */
+  async messageCounts(queues: string[]): Promise<Array<number | undefined>> {
+    const model = this.model;
+    if (!model) throw new Error('not connected to RabbitMQ');
+    const counts: Array<number | undefined> = [];
+    let channel: Channel | undefined;
+    try {
+      for (const queue of queues) {
+        channel ??= await this.open(model);
+        try {
+          counts.push((await channel.checkQueue(queue)).messageCount);
+        } catch {
+          counts.push(undefined);
+          channel = undefined; // closed by the broker (404): the next queue gets a new one
+        }
+      }
+    } finally {
+      await channel?.close().catch(() => undefined);
+    }
+    return counts;
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.channel.close();
+  private async open(model: ChannelModel): Promise<Channel> {
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined); // a 404 arrives as a channel error too; the check itself reports it
+    return channel;
   }
 }

@@ -85,6 +85,7 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
     this.consumer = undefined;
     if (consumer) await consumer.channel.cancel(consumer.tag).catch(() => undefined);
     // Let jobs in progress finish and ack; anything unacked is redelivered to another worker anyway.
+    this.log.info({ inFlight: this.inFlight.size }, 'stopped consuming; finishing the jobs in hand');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)));
     await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);

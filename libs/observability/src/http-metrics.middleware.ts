@@ -31,7 +31,8 @@ export class HttpMetricsMiddleware implements NestMiddleware {
       // Nest answers 404 from a catch-all route (`{/*splat}`): that is no route of ours either.
       const path = req.route?.path;
       const route = path && !path.includes('*') ? `${req.baseUrl ?? ''}${path}` : 'unmatched';
-      stop({ method: req.method ?? 'GET', route, status_code: String(res.statusCode) });
+      // 'close' before the last byte went out: the client gave up (statusCode would still say 200)
+      stop({ method: req.method ?? 'GET', route, status_code: res.writableFinished ? String(res.statusCode) : 'aborted' });
     });
     next();
   }

@@ -61,7 +61,8 @@ export class LoggingModule {
                 return id;
               },
               customProps: (req: IncomingMessage) => ({ requestId: (req as IncomingMessage & { id?: unknown }).id }),
-              autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+              // probes and scrapes every few seconds would bury the lines that matter (one per job, one per request)
+              autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)(\/|\?|$)/.test(req.url ?? '') },
               serializers: {
                 // Signed URLs carry their signature in the query: keep it out of the log.
                 req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url?.replace(/sig=[^&]+/, 'sig=[redacted]') }),

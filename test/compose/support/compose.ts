@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface ContainerInfo {
   Id: string;
   Name: string;
+  /** Id of the image the container runs. */
+  Image: string;
   Config: { Hostname: string; User: string; Labels: Record<string, string> };
   State: { Status: string; ExitCode: number; OOMKilled: boolean; StartedAt: string; Health?: { Status: string } };
   RestartCount: number;
@@ -51,7 +53,8 @@ export class ComposeProject {
 
   /** Containers of one service (or all), running or not, oldest first by their compose number. */
   async containers(service?: string): Promise<ContainerInfo[]> {
-    const { stdout } = await this.compose(['ps', '-q', ...(service ? [service] : [])]);
+    // -a: Compose v2 leaves exited containers (migrate) out of `ps` without it
+    const { stdout } = await this.compose(['ps', '-a', '-q', ...(service ? [service] : [])]);
     const ids = stdout.split('\n').filter(Boolean);
     if (ids.length === 0) return [];
     const infos = JSON.parse((await this.docker(['inspect', ...ids])).stdout) as ContainerInfo[];
