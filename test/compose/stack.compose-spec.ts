@@ -83,6 +83,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Every container's log, for a post-mortem: `down` takes them away.
+  const logs = await project.compose(['logs', '--no-color', '--timestamps'], 60_000).catch((error: Error) => ({ stdout: error.message }));
+  writeFileSync(join(work, 'stack.log'), logs.stdout);
+  process.stdout.write(`stack logs: ${join(work, 'stack.log')}\n`);
   // Always, whatever failed: containers, network, volumes and the images built for this project.
   await project.compose(['down', '-v', '--rmi', 'local', '--remove-orphans', '-t', '5'], 5 * 60_000);
   const { stdout } = await project.docker(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project.name}`]);

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, LoggerService, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { pino, type LoggerOptions } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
+import { pino, type DestinationStream, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 import { AppConfig } from '@darkroom/config';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -16,8 +18,7 @@ export function requestIdOf(req: IncomingMessage): string {
 
 /**
  * One JSON line per event (pino), tagged with service and instance; secrets
- * and the Authorization header never reach the log. LOG_FORMAT=pretty makes
- * the lines readable for `docker compose logs -f`.
+ * and the Authorization header never reach the log.
  */
 export function pinoOptions(config: AppConfig, service: string): LoggerOptions {
   return {
@@ -28,20 +29,26 @@ export function pinoOptions(config: AppConfig, service: string): LoggerOptions {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'token', '*.token', '*.password'],
       censor: '[redacted]',
     },
-    transport:
-      config.log.format === 'pretty'
-        ? {
-            target: 'pino-pretty',
-            // one line per event: time, level, service/instance, message, then the event's own fields
-            options: {
-              singleLine: true,
-              translateTime: 'SYS:HH:MM:ss.l',
-              messageFormat: '{service}/{instance} {msg}',
-              ignore: 'pid,hostname,service,instance,context',
-            },
-          }
-        : undefined,
   };
+}
+
+/**
+ * Where the lines go: pino's own synchronous stdout for JSON; for
+ * LOG_FORMAT=pretty, one readable line per event (time, level,
+ * service/instance, message, then the event's fields), formatted in this
+ * thread and written synchronously. Not a pino transport: its worker thread
+ * loses what it has not written yet when SIGTERM ends the process, which is
+ * exactly when the last lines matter.
+ */
+export function logDestination(config: AppConfig): DestinationStream | undefined {
+  if (config.log.format !== 'pretty') return undefined;
+  return pinoPretty({
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    messageFormat: '{service}/{instance} {msg}',
+    ignore: 'pid,hostname,service,instance,context',
+  });
 }
 
 @Module({})
@@ -52,8 +59,8 @@ export class LoggingModule {
       imports: [
         LoggerModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({
-            pinoHttp: {
+          useFactory: (config: AppConfig) => {
+            const options: PinoHttpOptions = {
               ...pinoOptions(config, service),
               genReqId: (req: IncomingMessage, res: ServerResponse) => {
                 const id = requestIdOf(req);
@@ -67,8 +74,10 @@ export class LoggingModule {
                 // Signed URLs carry their signature in the query: keep it out of the log.
                 req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url?.replace(/sig=[^&]+/, 'sig=[redacted]') }),
               },
-            },
-          }),
+            };
+            const destination = logDestination(config);
+            return { pinoHttp: destination ? [options, destination] : options };
+          },
         }),
       ],
     };
@@ -81,7 +90,8 @@ export class LoggingModule {
  * must not wait in a buffer. Same pino options, same JSON.
  */
 export function bootLogger(config: AppConfig, service: string): LoggerService {
-  const logger = pino(pinoOptions(config, service));
+  const destination = logDestination(config);
+  const logger = destination ? pino(pinoOptions(config, service), destination) : pino(pinoOptions(config, service));
   const write = (level: 'info' | 'warn' | 'error' | 'debug' | 'trace') => (message: unknown, ...rest: unknown[]) => {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     if (message instanceof Error) logger[level]({ context, err: message }, message.message);

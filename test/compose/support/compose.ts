@@ -99,7 +99,7 @@ export class ComposeProject {
 
   private exec(file: string, args: string[], timeoutMs: number, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
     const command = `${file} ${args.join(' ')}`;
-    appendFileSync(this.transcript, `\n$ ${command}\n`);
+    appendFileSync(this.transcript, `\n[${new Date().toISOString()}] $ ${command}\n`);
     return new Promise((resolve, reject) => {
       execFile(file, args, { env: options.env ?? this.env, cwd: options.cwd, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
         // logs are big and already kept by Docker; the transcript keeps everything else
