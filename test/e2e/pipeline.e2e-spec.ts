@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -480,6 +481,41 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     expect(redelivered.length).toBeGreaterThanOrEqual(1);
     const rows = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM thumbnails WHERE upload_id = ANY($1)`, [ids]);
     expect(rows[0]!.n).toBe(16 * 3);
+  });
+
+  it('stops by itself on SIGTERM while a keep-alive client keeps polling /metrics, as Prometheus does', async () => {
+    const state = readState();
+    const [apiPort, workerPort, notifierPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const apps = [
+      { app: spawnApp('api-term', ENTRY.api, { ...state.appEnv, API_PORT: String(apiPort) }, state.logsDir), port: apiPort },
+      { app: spawnApp('worker-term', ENTRY.worker, { ...state.appEnv, WORKER_HTTP_PORT: String(workerPort) }, state.logsDir), port: workerPort },
+      { app: spawnApp('notifier-term', ENTRY.notifier, { ...state.appEnv, NOTIFIER_HTTP_PORT: String(notifierPort) }, state.logsDir), port: notifierPort },
+    ];
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    let polling = true;
+    // Four kept-alive connections per app, each asking again as soon as it has its answer: never all quiet,
+    // so a server that waits for its connections to go idle before closing never closes.
+    const poll = (port: number): void => {
+      if (!polling) return;
+      http
+        .get({ host: '127.0.0.1', port, path: '/metrics', agent }, (r) => r.resume().on('end', () => poll(port)))
+        .on('error', () => setTimeout(() => poll(port), 20));
+    };
+    try {
+      await Promise.all(apps.map(({ app, port }) => waitUntilReady(app, `http://127.0.0.1:${port}/health/ready`)));
+      for (const { port } of apps) for (let i = 0; i < 4; i++) poll(port);
+      await eventually('a kept-alive connection to each app', async () => Object.keys(agent.sockets).length, (hosts) => hosts === apps.length, 5_000);
+      const exits = apps.map(({ app }) => new Promise<string | null>((resolveExit) => app.child.once('exit', (_code, signal) => resolveExit(signal))));
+      for (const { app } of apps) app.child.kill('SIGTERM');
+      // Nest re-raises SIGTERM once its shutdown is done; stopApp below would SIGKILL a process still hanging after 15 s
+      const signals = await Promise.race([Promise.all(exits), new Promise<string>((resolveLate) => setTimeout(() => resolveLate('still running after 10 s'), 10_000))]);
+      expect(signals).toEqual(['SIGTERM', 'SIGTERM', 'SIGTERM']);
+      expect(logLinesIn(apps[1]!.app.log).map((l) => l.msg)).toEqual(expect.arrayContaining(['stopped consuming; finishing the jobs in hand', 'consumer closed']));
+    } finally {
+      polling = false;
+      agent.destroy();
+      await Promise.all(apps.map(({ app }) => stopApp(app.child)));
+    }
   });
 
   it('has written nothing but JSON log lines, from every process, through all of the above', () => {

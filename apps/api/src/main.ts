@@ -12,7 +12,12 @@ const UPLOAD_REQUEST_TIMEOUT_MS = 30 * 60_000;
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(); // a bad variable stops here, naming it
-  const app = await NestFactory.create(AppModule, { logger: bootLogger(config, 'api') });
+  const app = await NestFactory.create(AppModule, {
+    logger: bootLogger(config, 'api'),
+    // On shutdown, answer 503 + Connection: close: a keep-alive client (Prometheus scrapes every
+    // 5 s) would otherwise hold the HTTP server open, and the process, until it is killed.
+    return503OnClosing: true,
+  });
   app.useLogger(app.get(Logger));
   // app.use, not a module's forRoutes: requests no route matches (404) are timed too
   const httpMetrics = app.get(HttpMetricsMiddleware);

@@ -12,7 +12,12 @@ import { WorkerModule } from './worker.module';
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create(WorkerModule, { logger: bootLogger(config, 'worker') });
+  const app = await NestFactory.create(WorkerModule, {
+    logger: bootLogger(config, 'worker'),
+    // On shutdown, answer 503 + Connection: close: a keep-alive client (Prometheus scrapes every
+    // 5 s) would otherwise hold the HTTP server open, and the process, until it is killed.
+    return503OnClosing: true,
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.connectMicroservice({ strategy: app.get(RabbitConsumerTransport) }, { inheritAppConfig: true });

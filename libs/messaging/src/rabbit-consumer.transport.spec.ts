@@ -486,6 +486,27 @@ describe('RabbitConsumerTransport', () => {
     expect(reopened.ack).toHaveBeenCalledWith(msg);
   });
 
+  it('drains at beforeApplicationShutdown (before Nest closes the HTTP port), keeping the channel open until close', async () => {
+    await consuming();
+    let finish!: () => void;
+    handler.mockImplementationOnce(() => new Promise<unknown>((resolve) => (finish = () => resolve('done'))));
+    const msg = message(BODY);
+    channel.deliver(msg);
+    await until(() => handler.mock.calls.length === 1, 'the handler call');
+
+    const draining = transport.beforeApplicationShutdown();
+    await until(() => channel.cancel.mock.calls.length === 1, 'the cancel');
+    expect(log.info).toHaveBeenCalledWith({ inFlight: 1 }, 'stopped consuming; finishing the jobs in hand');
+    finish();
+    await draining;
+    expect(channel.ack).toHaveBeenCalledWith(msg);
+    expect(channel.close).not.toHaveBeenCalled();
+
+    await transport.close();
+    expect(channel.cancel).toHaveBeenCalledTimes(1); // drained once, not twice
+    expect(channel.close).toHaveBeenCalledTimes(1);
+  });
+
   it('on close cancels the consumer, lets the job in progress finish and ack, then closes the channel', async () => {
     await consuming();
     let finish!: () => void;

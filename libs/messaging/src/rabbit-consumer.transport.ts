@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { PinoLogger } from 'nestjs-pino';
@@ -31,13 +31,14 @@ const DRAIN_TIMEOUT_MS = 30_000;
  *    A thrown exception counts as retry.
  */
 @Injectable()
-export class RabbitConsumerTransport extends Server implements CustomTransportStrategy {
+export class RabbitConsumerTransport extends Server implements CustomTransportStrategy, BeforeApplicationShutdown {
   readonly transportId = Symbol('darkroom-amqp');
   private readonly channel: ManagedChannel<Channel>;
   /** The consumer of the current channel; a reopened channel needs a new one. */
   private consumer?: { channel: Channel; tag: string };
   private listening = false;
   private inFlight = new Set<Promise<void>>();
+  private draining?: Promise<void>;
 
   constructor(
     private readonly connection: RabbitConnection,
@@ -79,18 +80,37 @@ export class RabbitConsumerTransport extends Server implements CustomTransportSt
     }
   }
 
+  /**
+   * The first step of a shutdown (SIGTERM): stop taking messages and finish
+   * the ones in hand, before Nest closes the HTTP port and the connections
+   * these jobs still need.
+   */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.drain();
+  }
+
   async close(): Promise<void> {
+    await this.drain();
+    await this.channel.close();
+    this.log.info('consumer closed');
+  }
+
+  private drain(): Promise<void> {
+    this.draining ??= this.stopConsuming();
+    return this.draining;
+  }
+
+  private async stopConsuming(): Promise<void> {
     this.listening = false;
     const consumer = this.consumer;
     this.consumer = undefined;
+    this.log.info({ inFlight: this.inFlight.size }, 'stopped consuming; finishing the jobs in hand');
     if (consumer) await consumer.channel.cancel(consumer.tag).catch(() => undefined);
     // Let jobs in progress finish and ack; anything unacked is redelivered to another worker anyway.
-    this.log.info({ inFlight: this.inFlight.size }, 'stopped consuming; finishing the jobs in hand');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)));
     await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
     clearTimeout(timer);
-    await this.channel.close();
   }
 
   on(): void {
