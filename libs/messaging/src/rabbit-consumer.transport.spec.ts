@@ -486,13 +486,19 @@ describe('RabbitConsumerTransport', () => {
     expect(reopened.ack).toHaveBeenCalledWith(msg);
   });
 
-  it('drains at beforeApplicationShutdown (before Nest closes the HTTP port), keeping the channel open until close', async () => {
+  /** A consuming transport with one delivered message whose handler is still at work until `finish()`. */
+  async function jobInHand(): Promise<{ msg: ConsumeMessage; finish: () => void }> {
     await consuming();
     let finish!: () => void;
     handler.mockImplementationOnce(() => new Promise<unknown>((resolve) => (finish = () => resolve('done'))));
     const msg = message(BODY);
     channel.deliver(msg);
     await until(() => handler.mock.calls.length === 1, 'the handler call');
+    return { msg, finish };
+  }
+
+  it('drains at beforeApplicationShutdown (before Nest closes the HTTP port), keeping the channel open until close', async () => {
+    const { msg, finish } = await jobInHand();
 
     const draining = transport.beforeApplicationShutdown();
     await until(() => channel.cancel.mock.calls.length === 1, 'the cancel');
@@ -508,12 +514,7 @@ describe('RabbitConsumerTransport', () => {
   });
 
   it('on close cancels the consumer, lets the job in progress finish and ack, then closes the channel', async () => {
-    await consuming();
-    let finish!: () => void;
-    handler.mockImplementationOnce(() => new Promise<unknown>((resolve) => (finish = () => resolve('done'))));
-    const msg = message(BODY);
-    channel.deliver(msg);
-    await until(() => handler.mock.calls.length === 1, 'the handler call');
+    const { msg, finish } = await jobInHand();
 
     let closed = false;
     const closing = transport.close().then(() => {
