@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { eventually } from '../e2e/support/api-client';
 import { freePort } from '../e2e/support/late-proxy';
 import { grainyJpeg, orientedJpeg12mp, pngWithAlpha, smallJpeg, webp } from '../e2e/support/photos';
 import { ComposeProject, ContainerInfo } from './support/compose';
@@ -49,17 +50,6 @@ async function prometheus<T>(path: string): Promise<T> {
   const body = JSON.parse(stdout) as { status: string; data: T; error?: string };
   if (body.status !== 'success') throw new Error(`prometheus ${path}: ${body.error}`);
   return body.data;
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)?.slice(0, 2000)}`);
 }
 
 /** Which worker instance developed each upload, from `docker compose logs worker`. */
@@ -235,7 +225,7 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
 
   it('is scraped by Prometheus: every replica up (four workers), the counts add up, the dashboard queries answer', async () => {
     type Target = { labels: { job: string; instance: string }; health: string };
-    const targets = await until(
+    const targets = await eventually(
       'Prometheus to report 2 api, 4 worker and 1 notifier targets up',
       () => prometheus<{ activeTargets: Target[] }>('/api/v1/targets?state=active'),
       (data) => {
@@ -247,14 +237,14 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
 
     type Vector = { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
     const query = (expr: string) => prometheus<Vector>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const perReplica = await until(
+    const perReplica = await eventually(
       'every worker replica to report the jobs it processed',
       () => query('sum by (replica) (darkroom_jobs_total{outcome="processed"})'),
       (v) => v.result.length === 4 && v.result.reduce((sum, r) => sum + Number(r.value[1]), 0) >= 40,
     );
     expect(perReplica.result.every((r) => Number(r.value[1]) > 0)).toBe(true);
-    await until('uploads accepted to add up to batch 1', () => query('sum(darkroom_uploads_accepted_total)'), (v) => Number(v.result[0]?.value[1]) === 40);
-    await until('notifications sent to add up to batch 1', () => query('sum(darkroom_notifications_sent_total{kind="upload.processed"})'), (v) => Number(v.result[0]?.value[1]) === 40);
+    await eventually('uploads accepted to add up to batch 1', () => query('sum(darkroom_uploads_accepted_total)'), (v) => Number(v.result[0]?.value[1]) === 40);
+    await eventually('notifications sent to add up to batch 1', () => query('sum(darkroom_notifications_sent_total{kind="upload.processed"})'), (v) => Number(v.result[0]?.value[1]) === 40);
 
     // The Grafana dashboard (monitoring profile) asks Prometheus these: each must parse, and name only metrics that exist.
     const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards/darkroom.json'), 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
@@ -295,7 +285,7 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
   it('restarts the workers in the middle of a second batch: every upload ends done, none is developed twice', async () => {
     const photos = await Promise.all(Array.from({ length: 40 }, () => grainyJpeg(1600, 1200)));
     batch2.push(...(await Promise.all(photos.slice(0, 20).map((data, i) => door.upload(alice, data, `grain-${i}.jpg`)))));
-    await until('a first photo of batch 2 to be developed', developedBy, (developed) => batch2.some((id) => developed.has(id)));
+    await eventually('a first photo of batch 2 to be developed', developedBy, (developed) => batch2.some((id) => developed.has(id)));
     const before = new Date();
     const restart = project.compose(['restart', 'worker'], 3 * 60_000);
     // the second half arrives while the workers stop and start again

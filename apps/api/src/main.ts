@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { DEV_URL_SIGNING_SECRET, loadConfig } from '@darkroom/config';
-import { bootLogger, HttpMetricsMiddleware } from '@darkroom/observability';
+import { appOptions, HttpMetricsMiddleware } from '@darkroom/observability';
 import { AppModule } from './app.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
 
@@ -12,12 +12,7 @@ const UPLOAD_REQUEST_TIMEOUT_MS = 30 * 60_000;
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(); // a bad variable stops here, naming it
-  const app = await NestFactory.create(AppModule, {
-    logger: bootLogger(config, 'api'),
-    // On shutdown, answer 503 + Connection: close: a keep-alive client (Prometheus scrapes every
-    // 5 s) would otherwise hold the HTTP server open, and the process, until it is killed.
-    return503OnClosing: true,
-  });
+  const app = await NestFactory.create(AppModule, appOptions(config, 'api'));
   app.useLogger(app.get(Logger));
   // app.use, not a module's forRoutes: requests no route matches (404) are timed too
   const httpMetrics = app.get(HttpMetricsMiddleware);

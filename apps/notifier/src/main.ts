@@ -2,18 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@darkroom/config';
-import { bootLogger } from '@darkroom/observability';
+import { appOptions } from '@darkroom/observability';
 import { NotifierModule } from './notifier.module';
 
 /** BullMQ processor for upload events, plus a small HTTP port for /health. */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create(NotifierModule, {
-    logger: bootLogger(config, 'notifier'),
-    // On shutdown, answer 503 + Connection: close: a keep-alive client (Prometheus scrapes every
-    // 5 s) would otherwise hold the HTTP server open, and the process, until it is killed.
-    return503OnClosing: true,
-  });
+  const app = await NestFactory.create(NotifierModule, appOptions(config, 'notifier'));
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.listen(config.notifier.httpPort, '0.0.0.0');

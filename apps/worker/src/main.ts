@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@darkroom/config';
-import { bootLogger } from '@darkroom/observability';
+import { appOptions } from '@darkroom/observability';
 import { RabbitConsumerTransport } from '@darkroom/messaging';
 import { WorkerModule } from './worker.module';
 
@@ -12,12 +12,7 @@ import { WorkerModule } from './worker.module';
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create(WorkerModule, {
-    logger: bootLogger(config, 'worker'),
-    // On shutdown, answer 503 + Connection: close: a keep-alive client (Prometheus scrapes every
-    // 5 s) would otherwise hold the HTTP server open, and the process, until it is killed.
-    return503OnClosing: true,
-  });
+  const app = await NestFactory.create(WorkerModule, appOptions(config, 'worker'));
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.connectMicroservice({ strategy: app.get(RabbitConsumerTransport) }, { inheritAppConfig: true });

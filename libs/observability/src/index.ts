@@ -1,3 +1,4 @@
+export { appOptions } from './app-options';
 export { connectWithBackoff, type BackoffOptions } from './connect-with-backoff';
 export { bootLogger, LoggingModule, pinoOptions, REQUEST_ID_HEADER, requestIdOf } from './logging.module';
 export { HealthController, READINESS_PROBES, readinessProbes, type ReadinessProbe } from './health.controller';
