@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const LIBS = ['config', 'contracts', 'database', 'storage', 'messaging', 'observability'];
+const LIBS = ['config', 'contracts', 'database', 'storage', 'messaging', 'observability', 'cache'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.e2e/**', 'coverage/**', 'data/**'] },

@@ -11,7 +11,8 @@ export abstract class AppConfig {
   declare log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   declare database: { url: string };
   declare rabbit: { url: string; exchange: string; queue: string; retryQueue: string; deadQueue: string };
-  declare redis: { url: string; prefix: string; notificationsQueue: string };
+  declare redis: { url: string; prefix: string; notificationsQueue: string; fanOutQueue: string };
+  declare cache: { ttlSeconds: number };
   declare storage: { dir: string };
   declare connectBackoffMaxMs: number;
   declare outboxPollMs: number;
@@ -24,9 +25,10 @@ export abstract class AppConfig {
     /** nginx internal location that maps to STORAGE_DIR; unset: the api streams thumbnails itself. */
     accelRedirectPrefix: string | undefined;
   };
+  declare stream: { heartbeatMs: number; maxPerUser: number; ticketTtlSeconds: number };
   declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number };
   declare worker: { httpPort: number; concurrency: number; maxAttempts: number; retryDelayMs: number };
-  declare notifier: { httpPort: number; concurrency: number };
+  declare notifier: { httpPort: number; concurrency: number; fanOutBatchSize: number };
 }
 
 export class ConfigError extends Error {
@@ -65,7 +67,8 @@ export function toAppConfig(env: Env): AppConfig {
       retryQueue: env.IMAGES_RETRY_QUEUE,
       deadQueue: env.IMAGES_DEAD_QUEUE,
     },
-    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, notificationsQueue: env.NOTIFICATIONS_QUEUE },
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, notificationsQueue: env.NOTIFICATIONS_QUEUE, fanOutQueue: env.FANOUT_QUEUE },
+    cache: { ttlSeconds: env.CACHE_TTL_SECONDS },
     storage: { dir: resolve(env.STORAGE_DIR) },
     connectBackoffMaxMs: env.CONNECT_BACKOFF_MAX_MS,
     outboxPollMs: env.OUTBOX_POLL_MS,
@@ -77,6 +80,7 @@ export function toAppConfig(env: Env): AppConfig {
       signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
       accelRedirectPrefix: env.ACCEL_REDIRECT_PREFIX || undefined,
     },
+    stream: { heartbeatMs: env.STREAM_HEARTBEAT_MS, maxPerUser: env.STREAM_MAX_PER_USER, ticketTtlSeconds: env.STREAM_TICKET_TTL_SECONDS },
     images: {
       maxInputPixels: env.MAX_INPUT_PIXELS,
       thumbPx: env.THUMB_PX,
@@ -90,7 +94,7 @@ export function toAppConfig(env: Env): AppConfig {
       maxAttempts: env.JOB_MAX_ATTEMPTS,
       retryDelayMs: env.RETRY_DELAY_MS,
     },
-    notifier: { httpPort: env.NOTIFIER_HTTP_PORT, concurrency: env.NOTIFIER_CONCURRENCY },
+    notifier: { httpPort: env.NOTIFIER_HTTP_PORT, concurrency: env.NOTIFIER_CONCURRENCY, fanOutBatchSize: env.FANOUT_BATCH_SIZE },
   };
 }
 

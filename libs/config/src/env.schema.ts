@@ -37,6 +37,9 @@ export const envSchema = z.object({
   IMAGES_RETRY_QUEUE: name.default('images.retry'),
   IMAGES_DEAD_QUEUE: name.default('images.dead'),
   NOTIFICATIONS_QUEUE: name.default('notifications'),
+  FANOUT_QUEUE: name.default('notifications.fanout'),
+  // Followers per fan-out page: one INSERT … SELECT and one Redis pipeline each.
+  FANOUT_BATCH_SIZE: positiveInt.max(10_000).default(1000),
   OUTBOX_POLL_MS: positiveInt.default(1000),
 
   API_HOST: z.string().min(1).default('0.0.0.0'),
@@ -51,6 +54,11 @@ export const envSchema = z.object({
     .regex(/^(\/[\w-]+)+$/, 'must be an nginx location path such as /_media')
     .optional(),
 
+  // Cache-aside entries (profile counts, first feed page, token → user) live at most this long.
+  CACHE_TTL_SECONDS: positiveInt.max(86_400).default(60),
+  STREAM_HEARTBEAT_MS: positiveInt.min(1000).default(15_000),
+  STREAM_MAX_PER_USER: positiveInt.max(100).default(5),
+  STREAM_TICKET_TTL_SECONDS: positiveInt.max(3600).default(60),
   WORKER_HTTP_PORT: port.default(3001),
   WORKER_CONCURRENCY: positiveInt.max(64).default(2),
   JOB_MAX_ATTEMPTS: positiveInt.max(100).default(3),

@@ -2,3 +2,4 @@ export * from './image-uploaded.message';
 export * from './upload-event.job';
 export * from './storage-keys';
 export * from './thumbnail-variants';
+export * from './live-notification';

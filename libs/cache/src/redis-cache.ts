@@ -1,0 +1,67 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { AppConfig } from '@darkroom/config';
+import { createRedis } from '@darkroom/messaging';
+import { Cache } from './cache';
+
+// A version counter outlives every entry written under it (CACHE_TTL_SECONDS is at most a day),
+// so a counter that expired and restarts at 0 can never match a live entry of an earlier 0.
+const VERSION_TTL_SECONDS = 2 * 86_400;
+
+interface Stored {
+  v: string;
+  d: unknown;
+}
+
+/** Cache on Redis: `<prefix>:cache:<ns>:<id>` holds {v, d}, `…:v` the version counter; one MGET per read. */
+@Injectable()
+export class RedisCache extends Cache implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisCache.name);
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly ttlSeconds: number;
+
+  constructor(config: AppConfig) {
+    super();
+    this.redis = createRedis(config, 'cache', { blocking: false });
+    this.prefix = `${config.redis.prefix}:cache`;
+    this.ttlSeconds = config.cache.ttlSeconds;
+  }
+
+  async read<T>(namespace: string, id: string): Promise<{ value: T | undefined; version: string }> {
+    const key = this.key(namespace, id);
+    const [version, raw] = await this.redis.mget(`${key}:v`, key);
+    const current = version ?? '0';
+    if (raw === null) return { value: undefined, version: current };
+    const stored = JSON.parse(raw) as Stored;
+    return { value: stored.v === current ? (stored.d as T) : undefined, version: current };
+  }
+
+  async write(namespace: string, id: string, version: string, value: unknown): Promise<void> {
+    const stored: Stored = { v: version, d: value };
+    await this.redis.set(this.key(namespace, id), JSON.stringify(stored), 'EX', this.ttlSeconds);
+  }
+
+  async invalidate(namespace: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      const key = this.key(namespace, id);
+      pipeline.incr(`${key}:v`).expire(`${key}:v`, VERSION_TTL_SECONDS).unlink(key);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) {
+      this.logger.warn(`invalidating ${namespace} entries failed: ${failed[0]!.message}`);
+      throw failed[0];
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  private key(namespace: string, id: string): string {
+    return `${this.prefix}:${namespace}:${id}`;
+  }
+}
