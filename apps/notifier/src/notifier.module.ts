@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { CacheModule } from '@darkroom/cache';
 import { DarkroomConfigModule } from '@darkroom/config';
 import { DatabaseModule } from '@darkroom/database';
+import { bullQueueNames, bullRootModule, DURABLE_JOB_OPTIONS, FAN_OUT_FLOW, LiveNotificationPublisher, notificationsQueueModule, RedisHealth } from '@darkroom/messaging';
 import { HealthController, LoggingModule, MetricsModule, readinessProbes, ReadinessProbe } from '@darkroom/observability';
+import { FanOutProcessor } from './fan-out.processor';
+import { FanOutService, notificationsSent } from './fan-out.service';
 import { UploadEventsProcessor } from './upload-events.processor';
-import { notificationsSent, UploadEventsService } from './upload-events.service';
 
 @Module({
   imports: [
@@ -13,16 +17,24 @@ import { notificationsSent, UploadEventsService } from './upload-events.service'
     LoggingModule.forService('notifier'),
     MetricsModule.forService('notifier'),
     DatabaseModule.forApp('notifier'),
+    CacheModule,
+    bullRootModule('notifier'),
+    notificationsQueueModule(),
+    BullModule.registerQueue({ name: bullQueueNames().fanOut, defaultJobOptions: DURABLE_JOB_OPTIONS }),
+    BullModule.registerFlowProducer({ name: FAN_OUT_FLOW }),
     TerminusModule,
   ],
   controllers: [HealthController],
   providers: [
-    UploadEventsService,
+    FanOutService,
     notificationsSent,
+    LiveNotificationPublisher,
+    RedisHealth,
     UploadEventsProcessor,
-    readinessProbes([DataSource, UploadEventsProcessor], (db: DataSource, processor: UploadEventsProcessor): ReadinessProbe[] => [
+    FanOutProcessor,
+    readinessProbes([DataSource, RedisHealth], (db: DataSource, redis: RedisHealth): ReadinessProbe[] => [
       { name: 'postgres', check: () => db.query('SELECT 1') },
-      { name: 'redis', check: () => processor.worker.ping() },
+      { name: 'redis', check: () => redis.ping() },
     ]),
   ],
 })

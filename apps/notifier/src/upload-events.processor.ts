@@ -1,31 +1,21 @@
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
-import { AppConfig } from '@darkroom/config';
+import { loadConfig } from '@darkroom/config';
 import { UPLOAD_EVENT_NAMES, UploadEventName, uploadEventV1 } from '@darkroom/contracts';
-import { JobWorker } from '@darkroom/messaging';
-import { UploadEventsService } from './upload-events.service';
+import { bullQueueNames } from '@darkroom/messaging';
+import { FanOutService } from './fan-out.service';
+import { RESILIENT_WORKER } from './resilient-worker';
 
-/** Consumes the notifications queue: checks each job against its contract, then hands it to the service. */
-@Injectable()
-export class UploadEventsProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly worker: JobWorker;
-
+/** Upload events from the workers: checked against their contract, then handed to the fan-out. */
+@Processor(bullQueueNames().notifications, { ...RESILIENT_WORKER, concurrency: loadConfig().notifier.concurrency })
+export class UploadEventsProcessor extends WorkerHost {
   constructor(
-    private readonly events: UploadEventsService,
+    private readonly fanOut: FanOutService,
     private readonly log: PinoLogger,
-    config: AppConfig,
   ) {
+    super();
     this.log.setContext(UploadEventsProcessor.name);
-    this.worker = new JobWorker(config, config.redis.notificationsQueue, config.notifier.concurrency);
-  }
-
-  onApplicationBootstrap(): void {
-    this.worker.start((job) => this.process(job));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.worker.close();
   }
 
   process(job: Job): Promise<void> {
@@ -38,9 +28,14 @@ export class UploadEventsProcessor implements OnApplicationBootstrap, OnApplicat
           throw new UnrecoverableError(`invalid ${job.name} job`);
         }
         this.log.assign({ uploadId: parsed.data.uploadId, requestId: parsed.data.requestId });
-        await this.events.record(job.name as UploadEventName, parsed.data);
+        await this.fanOut.onUploadEvent(job.name as UploadEventName, parsed.data, isRetry(job));
       },
       { bindings: { jobId: job.id, attempt: job.attemptsMade + 1 } },
     );
   }
+}
+
+/** A failed attempt or a stall (the process died holding the job): either way, an earlier attempt may have done part of the work. */
+export function isRetry(job: Job): boolean {
+  return job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
 }

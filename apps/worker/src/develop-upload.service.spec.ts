@@ -36,6 +36,7 @@ describe('DevelopUploadService', () => {
     startAttempt: jest.Mock<Promise<boolean>, [string]>;
     markDone: jest.Mock<Promise<boolean>, [string, { width: number; height: number }, NewThumbnail[], OutboxEvent]>;
     markFailed: jest.Mock<Promise<boolean>, [string, string, OutboxEvent]>;
+    findById: jest.Mock<Promise<object | null>, [string]>;
   };
   let render: jest.Mock<Promise<RenderedPhoto>, [string]>;
   let kick: jest.Mock<void, []>;
@@ -59,6 +60,7 @@ describe('DevelopUploadService', () => {
         calls.push('markFailed');
         return true;
       }),
+      findById: jest.fn<Promise<object | null>, [string]>(async () => ({ id: UPLOAD_ID })),
     };
     render = jest.fn<Promise<RenderedPhoto>, [string]>(async () => {
       calls.push('render');
@@ -162,11 +164,29 @@ describe('DevelopUploadService', () => {
     expect(kick).not.toHaveBeenCalled();
   });
 
-  it('says nothing more when another delivery finished the upload first', async () => {
+  it('says nothing more when another delivery finished the upload first, and keeps its thumbnails', async () => {
     uploads.markDone.mockResolvedValueOnce(false);
 
     expect(await service.develop(MESSAGE, { number: 1, isLast: false })).toBe('done');
     expect(kick).not.toHaveBeenCalled();
+    expect(store.files.size).toBe(3);
+  });
+
+  it('removes the thumbnails it wrote when the upload was deleted while it worked', async () => {
+    uploads.markDone.mockResolvedValueOnce(false);
+    uploads.findById.mockResolvedValueOnce(null);
+
+    expect(await service.develop(MESSAGE, { number: 1, isLast: false })).toBe('done');
+    expect([...store.files.keys()]).toEqual([]);
+  });
+
+  it('removes thumbnails an earlier delivery left when it finds the upload deleted', async () => {
+    await store.write(`thumbnails/${UPLOAD_ID}/thumb.webp`, Buffer.from('left by a worker that died'));
+    uploads.startAttempt.mockResolvedValueOnce(false);
+    uploads.findById.mockResolvedValueOnce(null);
+
+    expect(await service.develop(MESSAGE, { number: 2, isLast: false })).toBe('done');
+    expect([...store.files.keys()]).toEqual([]);
   });
 
   it('on the last attempt records the failure naming the attempts and the last error, and rejects', async () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
 import type { Counter } from 'prom-client';
-import { ImageUploadedV1, thumbnailKey, UPLOAD_FAILED, UPLOAD_PROCESSED, UploadEventV1 } from '@darkroom/contracts';
+import { ImageUploadedV1, thumbnailFolder, thumbnailKey, UPLOAD_FAILED, UPLOAD_PROCESSED, UploadEventV1, VARIANT_NAMES } from '@darkroom/contracts';
 import { UploadsRepository } from '@darkroom/database';
 import { JobOutcome, OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
@@ -54,6 +54,8 @@ export class DevelopUploadService {
     try {
       if (!(await this.uploads.startAttempt(message.uploadId))) {
         this.log.info('upload is gone or already finished; nothing to do');
+        // Deleted while an earlier delivery had written thumbnails and died before recording them.
+        if (!(await this.uploads.findById(message.uploadId))) await this.removeThumbnailsOfDeleted(message.uploadId);
         return 'done';
       }
     } catch (error) {
@@ -91,6 +93,8 @@ export class DevelopUploadService {
     if (!recorded) {
       // Another delivery finished it first (same files, same bytes), or it was deleted meanwhile.
       this.log.info('upload was finished or removed meanwhile; nothing recorded');
+      const deleted = await this.uploads.findById(message.uploadId).then((u) => u === null, () => false);
+      if (deleted) await this.removeThumbnailsOfDeleted(message.uploadId);
       return 'done';
     }
     this.relay.kick();
@@ -117,6 +121,16 @@ export class DevelopUploadService {
     this.developed.inc({ result: 'failed' });
     this.log.warn({ ms: Math.round(performance.now() - started), reason }, 'upload failed');
     return then;
+  }
+
+  /** DELETE removed the row (and its files) while this worker was writing: what it wrote must not outlive it. */
+  private async removeThumbnailsOfDeleted(uploadId: string): Promise<void> {
+    try {
+      for (const variant of VARIANT_NAMES) await this.store.delete(thumbnailKey(uploadId, variant));
+      await this.store.prune(thumbnailFolder(uploadId));
+    } catch (error) {
+      this.log.warn({ err: error }, 'removing the thumbnails of a deleted upload failed');
+    }
   }
 
   private defer(step: string, error: unknown): JobOutcome {

@@ -4,7 +4,6 @@ import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@darkroom/config';
 import { appOptions } from '@darkroom/observability';
 import { RabbitConsumerTransport } from '@darkroom/messaging';
-import { WorkerModule } from './worker.module';
 
 /**
  * A hybrid Nest app: the images-queue consumer (a microservice on our AMQP
@@ -12,6 +11,8 @@ import { WorkerModule } from './worker.module';
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
+  // Imported only now: its decorators read queue names from the config, which is valid by this line.
+  const { WorkerModule } = await import('./worker.module.js');
   const app = await NestFactory.create(WorkerModule, appOptions(config, 'worker'));
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { AppConfig, DarkroomConfigModule } from '@darkroom/config';
 import { DatabaseModule, OutboxRepository } from '@darkroom/database';
-import { consumerMetricsProviders, NotificationsQueue, OutboxRelay, queueDepthGauge, QueueInspector, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
+import { bullRootModule, consumerMetricsProviders, notificationsQueueModule, UploadEventsQueue, OutboxRelay, queueDepthGauge, QueueInspector, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
 import { HealthController, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
 import { PhotoStore, StorageModule } from '@darkroom/storage';
 import { DevelopUploadService, UPLOAD_EVENTS_RELAY, uploadsDeveloped } from './develop-upload.service';
@@ -19,23 +19,25 @@ import { workerReadinessProbes } from './health-probes';
     DatabaseModule.forApp('worker'),
     StorageModule,
     RabbitModule,
+    bullRootModule('notifications-producer'),
+    notificationsQueueModule(),
     TerminusModule,
   ],
   controllers: [ImageUploadedHandler, HealthController],
   providers: [
-    readinessProbes([DataSource, RabbitConsumerTransport, NotificationsQueue, PhotoStore], workerReadinessProbes),
+    readinessProbes([DataSource, RabbitConsumerTransport, UploadEventsQueue, PhotoStore], workerReadinessProbes),
     ThumbnailRenderer,
     DevelopUploadService,
     uploadsDeveloped,
     ...consumerMetricsProviders,
     QueueInspector,
     queueDepthGauge,
-    NotificationsQueue,
+    UploadEventsQueue,
     RabbitConsumerTransport,
     {
       provide: UPLOAD_EVENTS_RELAY,
-      inject: [OutboxRepository, NotificationsQueue, AppConfig],
-      useFactory: (outbox: OutboxRepository, queue: NotificationsQueue, config: AppConfig) => new OutboxRelay(outbox, queue, config.outboxPollMs),
+      inject: [OutboxRepository, UploadEventsQueue, AppConfig],
+      useFactory: (outbox: OutboxRepository, queue: UploadEventsQueue, config: AppConfig) => new OutboxRelay(outbox, queue, config.outboxPollMs),
     },
   ],
 })

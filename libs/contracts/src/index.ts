@@ -3,3 +3,4 @@ export * from './upload-event.job';
 export * from './storage-keys';
 export * from './thumbnail-variants';
 export * from './live-notification';
+export * from './fan-out.job';

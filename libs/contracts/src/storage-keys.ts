@@ -5,6 +5,11 @@ export function originalKey(uploadId: string, createdAt: Date): string {
   return `originals/${yyyy}/${mm}/${uploadId}`;
 }
 
+/** The folder of one upload's thumbnails, removed with them when the upload is deleted. */
+export function thumbnailFolder(uploadId: string): string {
+  return `thumbnails/${uploadId}`;
+}
+
 export function thumbnailKey(uploadId: string, variant: string): string {
-  return `thumbnails/${uploadId}/${variant}.webp`;
+  return `${thumbnailFolder(uploadId)}/${variant}.webp`;
 }

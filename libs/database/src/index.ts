@@ -7,3 +7,5 @@ export { UsersRepository, type NewUser } from './repositories/users.repository';
 export { UploadsRepository, type NewUpload, type NewThumbnail, type OutboxEvent } from './repositories/uploads.repository';
 export { NotificationsRepository, type NotificationView } from './repositories/notifications.repository';
 export { OutboxRepository, type OutboxRow } from './repositories/outbox.repository';
+export { FanOutRepository, type FollowerRange, type PageResult, type RecordedNotification } from './repositories/fan-out.repository';
+export { StorageGarbageRepository } from './repositories/storage-garbage.repository';

@@ -1,8 +1,9 @@
 export { AmqpJobContext, type JobOutcome } from './amqp-job.context';
 export { ConsumerMetrics, consumerMetricsProviders, JOB_DURATION, JOBS_TOTAL, type SettledAs } from './consumer-metrics';
 export { declareImagesTopology, type ImagesTopologyNames } from './images-topology';
-export { JobWorker } from './job-worker';
-export { NotificationsQueue } from './notifications-queue';
+export { bullConnection, bullQueueNames, bullRootModule, DURABLE_JOB_OPTIONS, FAN_OUT_FLOW, notificationsQueueModule } from './bull-queues';
+export { LiveNotificationPublisher, type LiveDelivery } from './live-notification.publisher';
+export { UploadEventsQueue } from './upload-events.queue';
 export { OutboxRelay, type OutboxSink } from './outbox-relay';
 export { QUEUE_DEPTH, queueDepthGauge } from './queue-depth.gauge';
 export { QueueInspector } from './queue-inspector';

@@ -1,7 +1,7 @@
 import { makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
-import { NotificationsQueue } from './notifications-queue';
+import { UploadEventsQueue } from './upload-events.queue';
 import { QueueInspector } from './queue-inspector';
 
 export const QUEUE_DEPTH = 'darkroom_queue_depth';
@@ -27,9 +27,9 @@ export const queueDepthGauge = makeGaugeProvider({
   name: QUEUE_DEPTH,
   help: 'Messages or jobs waiting, by queue and state (the same on every worker replica: aggregate with max)',
   labelNames: ['queue', 'state'],
-  inject: [QueueInspector, NotificationsQueue, AppConfig],
+  inject: [QueueInspector, UploadEventsQueue, AppConfig],
   async collect(this: Gauge<string>, ...deps: unknown[]) {
-    const [inspector, notifications, config] = deps as [QueueInspector, NotificationsQueue, AppConfig];
+    const [inspector, notifications, config] = deps as [QueueInspector, UploadEventsQueue, AppConfig];
     const { queue, retryQueue, deadQueue } = config.rabbit;
     const images: Array<[string, string]> = [
       [queue, 'ready'],

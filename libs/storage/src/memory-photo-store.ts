@@ -56,6 +56,10 @@ export class MemoryPhotoStore extends PhotoStore {
     return data ? { stream: Readable.from([data]), bytes: data.length, modifiedAt: new Date(0) } : null;
   }
 
+  async prune(): Promise<void> {
+    // a Map has no directories
+  }
+
   async delete(key: string): Promise<void> {
     this.files.delete(key);
   }

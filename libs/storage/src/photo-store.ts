@@ -29,6 +29,8 @@ export abstract class PhotoStore {
   /** null when the key does not exist. */
   abstract read(key: string): Promise<StoredFile | null>;
   abstract delete(key: string): Promise<void>;
+  /** Removes the directory `dirKey` if it is empty (the folder of a deleted upload's thumbnails); absent is fine. */
+  abstract prune(dirKey: string): Promise<void>;
   /** Throws when the store cannot be written (health check). */
   abstract checkWritable(): Promise<void>;
 }

@@ -61,6 +61,17 @@ describe('VolumeStore', () => {
     expect(await store.read('a/b')).toBeNull();
   });
 
+  it('prunes a directory only once it is empty, and a missing one is not an error', async () => {
+    await store.write('thumbnails/abc/thumb.webp', Buffer.from('x'));
+    await store.prune('thumbnails/abc');
+    expect(existsSync(join(root, 'thumbnails/abc/thumb.webp'))).toBe(true);
+
+    await store.delete('thumbnails/abc/thumb.webp');
+    await store.prune('thumbnails/abc');
+    await store.prune('thumbnails/abc');
+    expect(existsSync(join(root, 'thumbnails/abc'))).toBe(false);
+  });
+
   it.each([
     ['a parent reference', '../escape'],
     ['an inner parent reference', 'originals/../../escape'],

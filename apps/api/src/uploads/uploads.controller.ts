@@ -1,6 +1,6 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UploadedFile, UseFilters, UseInterceptors } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UploadedFile, UseFilters, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { UserEntity } from '@darkroom/database';
 import { CurrentUser } from '../auth/auth.decorators';
 import { RequestId } from '../http/request-id.decorator';
@@ -42,5 +42,13 @@ export class UploadsController {
   @ApiOkResponse({ type: UploadDto })
   get(@CurrentUser() user: UserEntity, @Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<UploadDto> {
     return this.uploads.get(id, user.id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'the upload, its files and every notification about it are gone' })
+  @ApiNotFoundResponse({ description: 'no such upload of yours' })
+  remove(@CurrentUser() user: UserEntity, @Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
+    return this.uploads.remove(id, user.id);
   }
 }

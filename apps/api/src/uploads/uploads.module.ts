@@ -5,6 +5,7 @@ import { OutboxRepository } from '@darkroom/database';
 import { ImageUploadedSink, OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
 import { ImageProbe } from './image-probe';
+import { StorageGarbageCollector } from './storage-garbage.collector';
 import { UploadStorageEngine } from './upload-storage.engine';
 import { IMAGES_OUTBOX_RELAY, UploadsService, uploadsAccepted } from './uploads.service';
 import { UploadsController } from './uploads.controller';
@@ -24,6 +25,7 @@ import { UploadsController } from './uploads.controller';
   controllers: [UploadsController],
   providers: [
     UploadsService,
+    StorageGarbageCollector,
     uploadsAccepted,
     ImageProbe,
     ImageUploadedSink,

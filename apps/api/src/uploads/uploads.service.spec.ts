@@ -9,6 +9,8 @@ import { UrlSigner } from '../auth/url-signer';
 import type { ImageProbe, ProbedImage } from './image-probe';
 import type { ReceivedFile } from './upload-storage.engine';
 import { UploadsService } from './uploads.service';
+import type { StorageGarbageCollector } from './storage-garbage.collector';
+import { MemoryCache } from '@darkroom/cache';
 
 const OWNER_ID = '0b9c4e1a-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
 const TEMP_ID = 'tmp/5f0e7c3a-9b1d-4e2f-8a6b-3c4d5e6f7a8b';
@@ -61,6 +63,8 @@ describe('UploadsService.accept', () => {
       config,
       { kick } as unknown as OutboxRelay,
       accepted,
+      { collect: async () => undefined } as unknown as StorageGarbageCollector,
+      new MemoryCache(),
     );
   });
 

@@ -3,7 +3,8 @@ import { Inject, Injectable, Logger, NotFoundException, PayloadTooLargeException
 import { InjectMetric, makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
-import { IMAGE_UPLOADED, ImageUploadedV1, originalKey } from '@darkroom/contracts';
+import { Cache, CACHE_NAMESPACE } from '@darkroom/cache';
+import { IMAGE_UPLOADED, ImageUploadedV1, originalKey, thumbnailKey, VARIANT_NAMES } from '@darkroom/contracts';
 import { ThumbnailEntity, UploadEntity, UploadsRepository } from '@darkroom/database';
 import { OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
@@ -11,6 +12,7 @@ import { UrlSigner } from '../auth/url-signer';
 import { parseCursorParam } from '../http/page-cursor';
 import { AcceptedUploadDto, UploadDto, UploadPageDto } from './dto/upload.dto';
 import { ImageProbe } from './image-probe';
+import { StorageGarbageCollector } from './storage-garbage.collector';
 import type { ReceivedFile } from './upload-storage.engine';
 
 export const IMAGES_OUTBOX_RELAY = Symbol('IMAGES_OUTBOX_RELAY');
@@ -29,6 +31,8 @@ export class UploadsService {
     private readonly config: AppConfig,
     @Inject(IMAGES_OUTBOX_RELAY) private readonly relay: OutboxRelay,
     @InjectMetric(UPLOADS_ACCEPTED) private readonly accepted: Counter,
+    private readonly garbage: StorageGarbageCollector,
+    private readonly cache: Cache,
   ) {}
 
   /**
@@ -82,6 +86,23 @@ export class UploadsService {
     } finally {
       await this.store.discardTemp(file.tempId).catch(() => undefined);
     }
+  }
+
+  /**
+   * The row goes first, with its thumbnails and every notification about it, in one transaction that also
+   * records the upload's files as garbage; the files go right after. Interrupted anywhere, nothing points at
+   * a missing file and the sweeper removes what is left. A worker still developing it finds the row gone and
+   * removes the thumbnails it wrote.
+   */
+  async remove(id: string, ownerId: string): Promise<void> {
+    const keys = await this.uploads.deleteOwned(id, ownerId, (original) => [original, ...VARIANT_NAMES.map((variant) => thumbnailKey(id, variant))]);
+    if (!keys) throw notFound(id);
+    // The owner's upload count; followers' cached feed pages hold ids only and drop a deleted one when they are read.
+    await this.cache.invalidate(CACHE_NAMESPACE.profile, [ownerId]).catch(() => undefined);
+    await this.garbage.collect(keys).catch((error: unknown) => {
+      this.logger.warn({ uploadId: id, err: error }, 'removing the files of a deleted upload failed; the sweeper will');
+    });
+    this.logger.log({ uploadId: id }, 'upload deleted');
   }
 
   async get(id: string, viewerId: string): Promise<UploadDto> {

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { ThumbnailEntity, UploadEntity } from '../entities';
 import { Keyset, toPage } from '../keyset-cursor';
 import { OutboxRepository } from './outbox.repository';
+import { StorageGarbageRepository } from './storage-garbage.repository';
 
 export type NewUpload = Pick<
   UploadEntity,
@@ -70,6 +71,22 @@ export class UploadsRepository {
       .getMany();
   }
 
+  /**
+   * Deletes the caller's own upload; thumbnails, notifications and deliveries go with it (ON DELETE CASCADE).
+   * The files to remove (`fileKeys(originalKey)`) are recorded as garbage in the same transaction.
+   * Returns those keys, or null when there is no such upload of this owner.
+   */
+  async deleteOwned(id: string, ownerId: string, fileKeys: (originalKey: string) => string[]): Promise<string[] | null> {
+    return this.db.transaction(async (tx) => {
+      const result: unknown = await tx.query(`DELETE FROM uploads WHERE id = $1 AND owner_id = $2 RETURNING original_key`, [id, ownerId]);
+      const row = returnedRows<{ original_key: string }>(result)[0];
+      if (!row) return null;
+      const keys = fileKeys(row.original_key);
+      await StorageGarbageRepository.record(tx, keys);
+      return keys;
+    });
+  }
+
   /** Counts a processing attempt; returns false when the upload is gone or already finished. */
   async startAttempt(id: string): Promise<boolean> {
     const result = await this.db.query(
@@ -119,6 +136,11 @@ export class UploadsRepository {
       return true;
     });
   }
+}
+
+/** TypeORM's postgres driver returns [rows, affected] for UPDATE and DELETE through query(). */
+function returnedRows<T>(result: unknown): T[] {
+  return Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : [];
 }
 
 /** TypeORM's postgres driver returns [rows, affected] for UPDATE through query(). */

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { NotificationKind } from '../entities';
+
+/** Where a page of followers starts and ends: follower ids, `from` inclusive, `to` exclusive; null is open. */
+export interface FollowerRange {
+  from: string | null;
+  to: string | null;
+}
+
+export interface RecordedNotification {
+  id: string;
+  userId: string;
+  createdAt: Date;
+}
+
+export interface PageResult {
+  /** Every follower of the page, notified now or before. */
+  followerIds: string[];
+  /** The notifications this call added (none on a replay). */
+  added: RecordedNotification[];
+}
+
+/**
+ * The SQL of fan-out. Followers are never all in memory and never one query each: a plan reads the first
+ * follower id of every page (an index-only walk of follows_followee_idx), and each page is one statement.
+ */
+@Injectable()
+export class FanOutRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** The follower ids that begin pages 2, 3, … of `pageSize` followers each, in follower id order. */
+  async pageStarts(followeeId: string, pageSize: number): Promise<{ followers: number; starts: string[] }> {
+    const rows: Array<{ follower_id: string; followers: string }> = await this.db.query(
+      `SELECT follower_id, followers FROM (
+         SELECT follower_id, row_number() OVER (ORDER BY follower_id) AS n, count(*) OVER () AS followers
+           FROM follows WHERE followee_id = $1) ranked
+        WHERE n % $2 = 1 OR $2 = 1 OR n = 1`,
+      [followeeId, pageSize],
+    );
+    const followers = rows.length > 0 ? Number(rows[0]!.followers) : 0;
+    return { followers, starts: rows.slice(1).map((r) => r.follower_id) };
+  }
+
+  /**
+   * One page in one statement: the page's followers, and a notification for each that has none yet
+   * (ON CONFLICT on (user_id, kind, upload_id): a retried or replayed page adds nothing). Nothing is
+   * added for an upload that is no longer done (deleted meanwhile).
+   */
+  async notifyPage(uploadId: string, actorId: string, kind: NotificationKind, range: FollowerRange): Promise<PageResult> {
+    const params: unknown[] = [uploadId, actorId, kind];
+    let bounds = '';
+    if (range.from) {
+      params.push(range.from);
+      bounds += ` AND follower_id >= $${params.length}`;
+    }
+    if (range.to) {
+      params.push(range.to);
+      bounds += ` AND follower_id < $${params.length}`;
+    }
+    const rows: Array<{ follower_id: string; id: string | null; created_at: Date | null }> = await this.db.query(
+      `WITH page AS (
+         SELECT follower_id FROM follows WHERE followee_id = $2${bounds}
+       ), added AS (
+         INSERT INTO notifications (user_id, kind, upload_id, actor_id)
+         SELECT follower_id, $3, $1, $2 FROM page
+          WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1 AND status = 'done')
+         ON CONFLICT (user_id, kind, upload_id) DO NOTHING
+         RETURNING id, user_id, created_at
+       )
+       SELECT page.follower_id, added.id, added.created_at FROM page LEFT JOIN added ON added.user_id = page.follower_id`,
+      params,
+    );
+    return {
+      followerIds: rows.map((r) => r.follower_id),
+      added: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, userId: r.follower_id, createdAt: r.created_at! })),
+    };
+  }
+
+  /** The owner's own notification of an outcome; null when it is already there (a replay) or the upload is gone. */
+  async notifyOwner(uploadId: string, ownerId: string, kind: NotificationKind): Promise<RecordedNotification | null> {
+    const rows: Array<{ id: string; created_at: Date }> = await this.db.query(
+      `INSERT INTO notifications (user_id, kind, upload_id, actor_id)
+       SELECT $2, $3, $1, $2 WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1)
+       ON CONFLICT (user_id, kind, upload_id) DO NOTHING
+       RETURNING id, created_at`,
+      [uploadId, ownerId, kind],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, userId: ownerId, createdAt: row.created_at } : null;
+  }
+
+  /** Notifications of `kind` about the upload that these users already have: what a retry publishes again. */
+  async existing(uploadId: string, kind: NotificationKind, userIds: readonly string[]): Promise<RecordedNotification[]> {
+    if (userIds.length === 0) return [];
+    const rows: Array<{ id: string; user_id: string; created_at: Date }> = await this.db.query(
+      `SELECT id, user_id, created_at FROM notifications WHERE upload_id = $1 AND kind = $2 AND user_id = ANY($3::uuid[])`,
+      [uploadId, kind, userIds],
+    );
+    return rows.map((r) => ({ id: r.id, userId: r.user_id, createdAt: r.created_at }));
+  }
+
+  async handleOf(userId: string): Promise<string | null> {
+    const rows: Array<{ handle: string }> = await this.db.query(`SELECT handle FROM users WHERE id = $1`, [userId]);
+    return rows[0]?.handle ?? null;
+  }
+}
