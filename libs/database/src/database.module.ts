@@ -4,12 +4,14 @@ import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig } from '@darkroom/config';
 import { connectWithBackoff } from '@darkroom/observability';
 import { dataSourceOptions } from './data-source-options';
+import { FeedRepository } from './repositories/feed.repository';
+import { FollowsRepository } from './repositories/follows.repository';
 import { NotificationsRepository } from './repositories/notifications.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { UploadsRepository } from './repositories/uploads.repository';
 import { UsersRepository } from './repositories/users.repository';
 
-const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository];
+const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FollowsRepository, FeedRepository];
 
 @Module({})
 export class DatabaseModule {
