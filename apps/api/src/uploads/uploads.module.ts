@@ -6,6 +6,7 @@ import { ImageUploadedSink, OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
 import { ImageProbe } from './image-probe';
 import { UploadStorageEngine } from './upload-storage.engine';
+import { UploadViews } from './upload-views';
 import { IMAGES_OUTBOX_RELAY, UploadsService, uploadsAccepted } from './uploads.service';
 import { UploadsController } from './uploads.controller';
 
@@ -24,6 +25,7 @@ import { UploadsController } from './uploads.controller';
   controllers: [UploadsController],
   providers: [
     UploadsService,
+    UploadViews,
     uploadsAccepted,
     ImageProbe,
     ImageUploadedSink,
@@ -33,5 +35,7 @@ import { UploadsController } from './uploads.controller';
       useFactory: (outbox: OutboxRepository, sink: ImageUploadedSink, config: AppConfig) => new OutboxRelay(outbox, sink, config.outboxPollMs),
     },
   ],
+  // The feed answers with the same views as GET /v1/uploads/:id.
+  exports: [UploadViews],
 })
 export class UploadsModule {}
