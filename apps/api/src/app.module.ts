@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { CacheModule } from '@darkroom/cache';
 import { DarkroomConfigModule } from '@darkroom/config';
 import { DatabaseModule } from '@darkroom/database';
 import { RabbitModule, RabbitPublisher, RedisHealth } from '@darkroom/messaging';
@@ -21,6 +22,7 @@ import { UsersModule } from './users/users.module';
     DatabaseModule.forApp('api'),
     StorageModule,
     RabbitModule,
+    CacheModule,
     AuthModule,
     UsersModule,
     UploadsModule,
