@@ -31,11 +31,15 @@ export class FeedRepository {
   /**
    * The page query, public so that a test can EXPLAIN exactly what `page` runs.
    *
-   * No followee can contribute more than limit + 1 rows to a page, so the LATERAL subquery takes at
-   * most that many per followee straight off uploads_done_owner_created_idx (owner_id, created_at
-   * DESC, id DESC WHERE status = 'done'), already in order; the outer sort only ranks
-   * followees × (limit + 1) index entries, however many photos each followee has. The keyset is a
-   * (created_at, id) tuple, so uploads sharing a millisecond are neither repeated nor skipped.
+   * Every read walks uploads_done_owner_created_idx (owner_id, created_at DESC, id DESC WHERE status =
+   * 'done'), per followee, already in page order, in two steps:
+   * 1. `heads`: each followee's newest done upload (after the cursor): one index entry per followee.
+   * 2. `bound`: the (limit + 1)-th newest of those heads. Those heads are limit + 1 distinct uploads no
+   *    older than it, so no upload older than the bound can make the page; followees whose head is
+   *    older are skipped, and the rest are read from the bound onwards, at most limit + 1 rows each.
+   * So the work is followees + (limit + 1)² index entries, not followees × (limit + 1), however many
+   * photos each followee has. Ties on created_at are kept (>=), and the keyset is a (created_at, id)
+   * tuple, so uploads sharing a millisecond are neither repeated nor skipped.
    */
   static pageQuery(viewerId: string, after: Keyset | null, limit: number): SqlQuery {
     const params: unknown[] = [viewerId, limit + 1];
@@ -44,18 +48,31 @@ export class FeedRepository {
       params.push(after.createdAt, after.id);
       keyset = 'AND (u.created_at, u.id) < ($3, $4)';
     }
-    const text = `SELECT p.id, p.created_at
-  FROM follows f
+    const text = `WITH heads AS MATERIALIZED (
+  SELECT f.followee_id, h.created_at
+    FROM follows f
+    CROSS JOIN LATERAL (
+      SELECT u.created_at FROM uploads u
+       WHERE u.owner_id = f.followee_id AND u.status = 'done' ${keyset}
+       ORDER BY u.created_at DESC, u.id DESC
+       LIMIT 1
+    ) h
+   WHERE f.follower_id = $1
+), bound AS MATERIALIZED (
+  SELECT coalesce((SELECT created_at FROM heads ORDER BY created_at DESC OFFSET $2::int - 1 LIMIT 1), '-infinity') AS at
+)
+SELECT p.id, p.created_at
+  FROM heads hd
+  CROSS JOIN bound b
   CROSS JOIN LATERAL (
-    SELECT u.id, u.created_at
-      FROM uploads u
-     WHERE u.owner_id = f.followee_id AND u.status = 'done' ${keyset}
+    SELECT u.id, u.created_at FROM uploads u
+     WHERE u.owner_id = hd.followee_id AND u.status = 'done' ${keyset} AND u.created_at >= b.at
      ORDER BY u.created_at DESC, u.id DESC
-     LIMIT $2
+     LIMIT $2::int
   ) p
- WHERE f.follower_id = $1
+ WHERE hd.created_at >= b.at
  ORDER BY p.created_at DESC, p.id DESC
- LIMIT $2`;
+ LIMIT $2::int`;
     return { text, params };
   }
 
