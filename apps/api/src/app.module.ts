@@ -8,6 +8,8 @@ import { RabbitModule, RabbitPublisher, RedisHealth } from '@darkroom/messaging'
 import { HealthController, HttpMetricsMiddleware, httpRequestDuration, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
 import { PhotoStore, StorageModule } from '@darkroom/storage';
 import { AuthModule } from './auth/auth.module';
+import { FeedModule } from './feed/feed.module';
+import { FollowsModule } from './follows/follows.module';
 import { apiReadinessProbes } from './health-probes';
 import { MediaModule } from './media/media.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -28,6 +30,8 @@ import { UsersModule } from './users/users.module';
     UploadsModule,
     MediaModule,
     NotificationsModule,
+    FollowsModule,
+    FeedModule,
     TerminusModule,
   ],
   controllers: [HealthController],

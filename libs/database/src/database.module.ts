@@ -5,13 +5,15 @@ import { AppConfig, loadConfig } from '@darkroom/config';
 import { connectWithBackoff } from '@darkroom/observability';
 import { dataSourceOptions } from './data-source-options';
 import { FanOutRepository } from './repositories/fan-out.repository';
+import { FeedRepository } from './repositories/feed.repository';
+import { FollowsRepository } from './repositories/follows.repository';
 import { NotificationsRepository } from './repositories/notifications.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { UploadsRepository } from './repositories/uploads.repository';
 import { StorageGarbageRepository } from './repositories/storage-garbage.repository';
 import { UsersRepository } from './repositories/users.repository';
 
-const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FanOutRepository, StorageGarbageRepository];
+const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FollowsRepository, FeedRepository, FanOutRepository, StorageGarbageRepository];
 
 @Module({})
 export class DatabaseModule {

@@ -53,3 +53,14 @@ describe('toPage', () => {
     expect(toPage([], 2)).toEqual({ items: [], nextCursor: null });
   });
 });
+
+describe('toPage with a keyset of other names', () => {
+  it('builds the cursor from what keyOf picks', () => {
+    const rows = [1, 2, 3].map((n) => ({ userId: row(n).id, followedAt: row(n).createdAt }));
+
+    const page = toPage(rows, 2, (r) => ({ createdAt: r.followedAt, id: r.userId }));
+
+    expect(page.items).toEqual(rows.slice(0, 2));
+    expect(decodeCursor(page.nextCursor!)).toEqual({ id: row(2).id, createdAt: row(2).createdAt });
+  });
+});

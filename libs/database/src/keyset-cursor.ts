@@ -24,8 +24,11 @@ export function decodeCursor(cursor: string): Keyset {
 }
 
 /** Fetch limit + 1 rows; the extra row only tells whether there is a next page. */
-export function toPage<T extends { createdAt: Date; id: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+export function toPage<T extends Keyset>(rows: T[], limit: number): { items: T[]; nextCursor: string | null };
+/** The same for rows whose keyset has other names (a follow list pages on the follow's time and the other user's id). */
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => Keyset): { items: T[]; nextCursor: string | null };
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => Keyset = (row) => row as Keyset): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }

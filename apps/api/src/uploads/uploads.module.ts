@@ -7,6 +7,7 @@ import { PhotoStore } from '@darkroom/storage';
 import { ImageProbe } from './image-probe';
 import { StorageGarbageCollector } from './storage-garbage.collector';
 import { UploadStorageEngine } from './upload-storage.engine';
+import { UploadViews } from './upload-views';
 import { IMAGES_OUTBOX_RELAY, UploadsService, uploadsAccepted } from './uploads.service';
 import { UploadsController } from './uploads.controller';
 
@@ -26,6 +27,7 @@ import { UploadsController } from './uploads.controller';
   providers: [
     UploadsService,
     StorageGarbageCollector,
+    UploadViews,
     uploadsAccepted,
     ImageProbe,
     ImageUploadedSink,
@@ -35,5 +37,7 @@ import { UploadsController } from './uploads.controller';
       useFactory: (outbox: OutboxRepository, sink: ImageUploadedSink, config: AppConfig) => new OutboxRelay(outbox, sink, config.outboxPollMs),
     },
   ],
+  // The feed answers with the same views as GET /v1/uploads/:id.
+  exports: [UploadViews],
 })
 export class UploadsModule {}

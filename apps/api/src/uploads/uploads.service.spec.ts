@@ -7,6 +7,7 @@ import { MemoryPhotoStore } from '@darkroom/storage';
 import { Counter } from 'prom-client';
 import { UrlSigner } from '../auth/url-signer';
 import type { ImageProbe, ProbedImage } from './image-probe';
+import { UploadViews } from './upload-views';
 import type { ReceivedFile } from './upload-storage.engine';
 import { UploadsService } from './uploads.service';
 import type { StorageGarbageCollector } from './storage-garbage.collector';
@@ -55,11 +56,12 @@ describe('UploadsService.accept', () => {
       calls.push('kick');
     });
     accepted = new Counter({ name: 'uploads_accepted_spec', help: 'spec', registers: [] });
+    const uploads = { insertQueued } as unknown as UploadsRepository;
     service = new UploadsService(
-      { insertQueued } as unknown as UploadsRepository,
+      uploads,
       store,
       { probe } as unknown as ImageProbe,
-      new UrlSigner(config),
+      new UploadViews(uploads, new UrlSigner(config)),
       config,
       { kick } as unknown as OutboxRelay,
       accepted,

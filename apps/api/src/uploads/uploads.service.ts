@@ -5,14 +5,14 @@ import type { Counter } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
 import { Cache, CACHE_NAMESPACE } from '@darkroom/cache';
 import { IMAGE_UPLOADED, ImageUploadedV1, originalKey, thumbnailKey, VARIANT_NAMES } from '@darkroom/contracts';
-import { ThumbnailEntity, UploadEntity, UploadsRepository } from '@darkroom/database';
+import { UploadsRepository } from '@darkroom/database';
 import { OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
-import { UrlSigner } from '../auth/url-signer';
 import { parseCursorParam } from '../http/page-cursor';
 import { AcceptedUploadDto, UploadDto, UploadPageDto } from './dto/upload.dto';
 import { ImageProbe } from './image-probe';
 import { StorageGarbageCollector } from './storage-garbage.collector';
+import { UploadViews } from './upload-views';
 import type { ReceivedFile } from './upload-storage.engine';
 
 export const IMAGES_OUTBOX_RELAY = Symbol('IMAGES_OUTBOX_RELAY');
@@ -27,7 +27,7 @@ export class UploadsService {
     private readonly uploads: UploadsRepository,
     private readonly store: PhotoStore,
     private readonly probe: ImageProbe,
-    private readonly signer: UrlSigner,
+    private readonly views: UploadViews,
     private readonly config: AppConfig,
     @Inject(IMAGES_OUTBOX_RELAY) private readonly relay: OutboxRelay,
     @InjectMetric(UPLOADS_ACCEPTED) private readonly accepted: Counter,
@@ -108,42 +108,13 @@ export class UploadsService {
   async get(id: string, viewerId: string): Promise<UploadDto> {
     const upload = await this.uploads.findVisible(id, viewerId);
     if (!upload) throw notFound(id);
-    const [view] = await this.toViews([upload]);
+    const [view] = await this.views.of([upload]);
     return view!;
   }
 
   async list(ownerId: string, cursor: string | undefined, limit = 20): Promise<UploadPageDto> {
     const page = await this.uploads.listByOwner(ownerId, parseCursorParam(cursor), limit);
-    return { items: await this.toViews(page.items), nextCursor: page.nextCursor };
-  }
-
-  private async toViews(uploads: UploadEntity[]): Promise<UploadDto[]> {
-    const thumbnails = await this.uploads.thumbnailsOf(uploads.map((u) => u.id));
-    return uploads.map((u) => this.toView(u, thumbnails.filter((t) => t.uploadId === u.id)));
-  }
-
-  private toView(u: UploadEntity, thumbnails: ThumbnailEntity[]): UploadDto {
-    return {
-      id: u.id,
-      status: u.status,
-      caption: u.caption,
-      originalName: u.originalName,
-      mime: u.mime,
-      bytes: u.bytes,
-      width: u.width,
-      height: u.height,
-      createdAt: u.createdAt,
-      processedAt: u.processedAt,
-      failureReason: u.failureReason,
-      thumbnails: thumbnails.map((t) => ({
-        variant: t.variant,
-        width: t.width,
-        height: t.height,
-        bytes: t.bytes,
-        url: this.signer.sign(`/v1/uploads/${u.id}/thumbnails/${t.variant}`),
-      })),
-      originalUrl: this.signer.sign(`/v1/uploads/${u.id}/original`),
-    };
+    return { items: await this.views.of(page.items), nextCursor: page.nextCursor };
   }
 }
 

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
-import type { UserEntity } from '@darkroom/database';
-import { CurrentUser, Public } from '../auth/auth.decorators';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Public, type AuthenticatedUser } from '../auth/auth.decorators';
 import { CreatedUserDto, CreateUserDto, MeDto } from './dto/create-user.dto';
+import { HandleParamDto, ProfileDto } from './dto/profile.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -21,7 +21,15 @@ export class UsersController {
 
   @ApiBearerAuth()
   @Get('me')
-  me(@CurrentUser() user: UserEntity): MeDto {
+  me(@CurrentUser() user: AuthenticatedUser): MeDto {
     return this.users.describe(user);
+  }
+
+  @ApiBearerAuth()
+  @Get('users/:handle')
+  @ApiOkResponse({ type: ProfileDto })
+  @ApiNotFoundResponse({ description: 'no user has this handle' })
+  profile(@CurrentUser() user: AuthenticatedUser, @Param() params: HandleParamDto): Promise<ProfileDto> {
+    return this.users.profile(params.handle, user.id);
   }
 }

@@ -1,11 +1,18 @@
-import { ConflictException, Injectable } from '@nestjs/common';
-import { UserEntity, UsersRepository } from '@darkroom/database';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Cache, CACHE_NAMESPACE } from '@darkroom/cache';
+import { FollowsRepository, ProfileCounts, UsersRepository } from '@darkroom/database';
 import { hashApiToken, newApiToken } from '../auth/api-token';
+import type { AuthenticatedUser } from '../auth/auth.decorators';
 import { CreatedUserDto, CreateUserDto, MeDto } from './dto/create-user.dto';
+import { ProfileDto } from './dto/profile.dto';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly follows: FollowsRepository,
+    private readonly cache: Cache,
+  ) {}
 
   async register(input: CreateUserDto): Promise<CreatedUserDto> {
     const token = newApiToken();
@@ -20,7 +27,7 @@ export class UsersService {
     return { id: user.id, handle: user.handle, token };
   }
 
-  describe(user: UserEntity): MeDto {
+  describe(user: AuthenticatedUser): MeDto {
     return {
       id: user.id,
       handle: user.handle,
@@ -30,4 +37,32 @@ export class UsersService {
       createdAt: user.createdAt,
     };
   }
+
+  /**
+   * The counts are the same for every viewer, so they are cached per user (namespace `profile`, invalidated
+   * by follow/unfollow and by the owner's uploads being done or deleted). Whether the caller follows them
+   * differs per viewer: a primary-key lookup each time, cheaper than a cache entry per (viewer, user) pair.
+   */
+  async profile(handle: string, viewerId: string): Promise<ProfileDto> {
+    const user = await this.users.findByHandle(handle);
+    if (!user) throw userNotFound(handle);
+    const [counts, followedByMe] = await Promise.all([
+      this.cache.getOrLoad<ProfileCounts>(CACHE_NAMESPACE.profile, user.id, () => this.users.profileCounts(user.id)),
+      user.id === viewerId ? false : this.follows.isFollowing(viewerId, user.id),
+    ]);
+    return {
+      id: user.id,
+      handle: user.handle,
+      displayName: user.displayName,
+      createdAt: user.createdAt,
+      followers: counts.followers,
+      following: counts.following,
+      uploads: counts.uploads,
+      followedByMe,
+    };
+  }
+}
+
+export function userNotFound(handle: string): NotFoundException {
+  return new NotFoundException(`user "${handle}" not found`);
 }

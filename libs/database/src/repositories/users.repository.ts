@@ -10,6 +10,14 @@ export interface NewUser {
   apiTokenHash: string;
 }
 
+/** What a profile counts; cached per user (namespace `profile`), so it may be a few queries' worth. */
+export interface ProfileCounts {
+  followers: number;
+  following: number;
+  /** Done uploads only: queued, processing and failed ones are nobody else's business. */
+  uploads: number;
+}
+
 const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
@@ -30,5 +38,20 @@ export class UsersRepository {
 
   findByTokenHash(apiTokenHash: string): Promise<UserEntity | null> {
     return this.db.getRepository(UserEntity).findOneBy({ apiTokenHash });
+  }
+
+  findByHandle(handle: string): Promise<UserEntity | null> {
+    return this.db.getRepository(UserEntity).findOneBy({ handle });
+  }
+
+  /** Three index-backed counts (follows by either column, the partial index of done uploads) in one round trip. */
+  async profileCounts(userId: string): Promise<ProfileCounts> {
+    const [row]: Array<{ followers: string; following: string; uploads: string }> = await this.db.query(
+      `SELECT (SELECT count(*) FROM follows WHERE followee_id = $1) AS followers,
+              (SELECT count(*) FROM follows WHERE follower_id = $1) AS following,
+              (SELECT count(*) FROM uploads WHERE owner_id = $1 AND status = 'done') AS uploads`,
+      [userId],
+    );
+    return { followers: Number(row!.followers), following: Number(row!.following), uploads: Number(row!.uploads) };
   }
 }

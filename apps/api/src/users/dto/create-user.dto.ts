@@ -1,10 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
 
+export const HANDLE_PATTERN = /^[a-z0-9_]{3,30}$/;
+export const HANDLE_MESSAGE = 'handle must be 3-30 characters of a-z, 0-9 and _';
+
 export class CreateUserDto {
-  @ApiProperty({ example: 'ada_l', pattern: '^[a-z0-9_]{3,30}$' })
+  @ApiProperty({ example: 'ada_l', pattern: HANDLE_PATTERN.source })
   @IsString()
-  @Matches(/^[a-z0-9_]{3,30}$/, { message: 'handle must be 3-30 characters of a-z, 0-9 and _' })
+  @Matches(HANDLE_PATTERN, { message: HANDLE_MESSAGE })
   handle: string;
 
   @ApiPropertyOptional({ example: 'Ada Lovelace' })
