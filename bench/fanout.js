@@ -167,7 +167,7 @@ module.exports = { fanOutRows };
 
 if (require.main === module) {
   fanOutRows({ rounds: Number(process.argv[2] ?? 3) }).then(
-    (rows) => console.table(rows.map(({ note: _note, ...r }) => r)),
+    (rows) => console.table(rows.map((r) => ({ name: r.name, value: r.value, unit: r.unit, baseline: r.baseline, ratio: r.ratio, goal: r.goal, met: r.met }))),
     (error) => {
       console.error(error);
       process.exit(1);
