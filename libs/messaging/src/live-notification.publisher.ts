@@ -4,6 +4,12 @@ import { AppConfig } from '@darkroom/config';
 import { liveNotificationChannel, LiveNotificationV1 } from '@darkroom/contracts';
 import { createRedis } from './redis-connection';
 
+const PUBLISH_SCRIPT = `
+for i = 1, #ARGV, 2 do
+  redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
+end
+return #ARGV / 2`;
+
 export interface LiveDelivery {
   userId: string;
   notification: LiveNotificationV1;
@@ -24,14 +30,14 @@ export class LiveNotificationPublisher implements OnApplicationShutdown {
     this.prefix = config.redis.prefix;
   }
 
-  /** One round trip for a whole page of followers. */
+  /**
+   * One script call for a whole page of followers (channels and messages as arguments, as PUBLISH names no
+   * key): a PUBLISH command object per follower would be most of a big fan-out's memory and time.
+   */
   async publishMany(deliveries: readonly LiveDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const { userId, notification } of deliveries) pipeline.publish(liveNotificationChannel(this.prefix, userId), JSON.stringify(notification));
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
+    const args = deliveries.flatMap(({ userId, notification }) => [liveNotificationChannel(this.prefix, userId), JSON.stringify(notification)]);
+    await this.redis.eval(PUBLISH_SCRIPT, 0, ...args);
   }
 
   async onApplicationShutdown(): Promise<void> {
