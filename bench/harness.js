@@ -1,0 +1,124 @@
+// What the service benchmarks share: a database, Redis prefix and queue names of their own, apps started from
+// dist/ as child processes, and clean-up of all of it. Every run is apart from every other (and from tests).
+'use strict';
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { Client } = require('pg');
+const { Redis } = require('ioredis');
+const { connect } = require('amqplib');
+const { runMigrations } = require('../dist/libs/database/src');
+
+const ROOT = resolve(__dirname, '..');
+const PG = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RABBITMQ_URL = process.env.BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function until(what, probe, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Peak resident memory of a live process (VmHWM), in MB. */
+function peakRssMb(pid) {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+
+/** A migrated database, a Redis prefix, queue names and a storage dir of its own; `close()` removes them all. */
+async function benchEnvironment(name) {
+  const run = `${name}_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const dbName = `darkroom_bench_${run}`;
+  const admin = new Client({ connectionString: `${PG}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const databaseUrl = `${PG}/${dbName}`;
+  await runMigrations(databaseUrl);
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const storage = mkdtempSync(join(tmpdir(), `darkroom-bench-${name}-`));
+  const prefix = `darkroom-bench-${run}`;
+  const env = {
+    PATH: process.env.PATH,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    RABBITMQ_URL,
+    IMAGES_EXCHANGE: `darkroom.images.bench-${run}`,
+    IMAGES_QUEUE: `images.process.bench-${run}`,
+    IMAGES_RETRY_QUEUE: `images.retry.bench-${run}`,
+    IMAGES_DEAD_QUEUE: `images.dead.bench-${run}`,
+    STORAGE_DIR: storage,
+    URL_SIGNING_SECRET: `bench-secret-${run}`,
+    LOG_LEVEL: 'warn',
+  };
+  const children = [];
+  return {
+    db,
+    env,
+    redisUrl: REDIS_URL,
+    prefix,
+    /** Starts `app` (api, worker, notifier) from dist/ on a free port and waits for /health/ready. */
+    async start(app, extraEnv = {}) {
+      const port = await freePort();
+      const portVar = { api: 'API_PORT', worker: 'WORKER_HTTP_PORT', notifier: 'NOTIFIER_HTTP_PORT' }[app];
+      const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], {
+        cwd: ROOT,
+        env: { ...env, API_HOST: '127.0.0.1', ...extraEnv, [portVar]: String(port) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      const base = `http://127.0.0.1:${port}`;
+      await until(`${app} to be ready`, () => fetch(`${base}/health/ready`).then((r) => r.ok, () => false), 60_000);
+      return { child, base };
+    },
+    async close() {
+      await Promise.all(
+        children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise((ok) => (c.once('exit', ok), c.kill('SIGTERM')))),
+      );
+      await db.end().catch(() => undefined);
+      // The api declares the images topology at start: take it away with the rest.
+      const amqp = await connect(RABBITMQ_URL);
+      const channel = await amqp.createChannel();
+      for (const queue of [env.IMAGES_QUEUE, env.IMAGES_RETRY_QUEUE, env.IMAGES_DEAD_QUEUE]) await channel.deleteQueue(queue);
+      await channel.deleteExchange(env.IMAGES_EXCHANGE);
+      await amqp.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+      const redis = new Redis(REDIS_URL);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      await redis.quit();
+      rmSync(storage, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { benchEnvironment, median, peakRssMb, percentile, until };
