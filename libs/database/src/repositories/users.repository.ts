@@ -31,4 +31,8 @@ export class UsersRepository {
   findByTokenHash(apiTokenHash: string): Promise<UserEntity | null> {
     return this.db.getRepository(UserEntity).findOneBy({ apiTokenHash });
   }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.db.getRepository(UserEntity).findOneBy({ id });
+  }
 }
