@@ -21,7 +21,7 @@ export class UsersController {
 
   @ApiBearerAuth()
   @Get('me')
-  me(@CurrentUser() user: UserEntity): MeDto {
+  me(@CurrentUser() user: UserEntity): Promise<MeDto> {
     return this.users.describe(user);
   }
 }

@@ -1,11 +1,14 @@
 import { ConflictException, Injectable } from '@nestjs/common';
-import { UserEntity, UsersRepository } from '@darkroom/database';
+import { NotificationsRepository, UserEntity, UsersRepository } from '@darkroom/database';
 import { hashApiToken, newApiToken } from '../auth/api-token';
 import { CreatedUserDto, CreateUserDto, MeDto } from './dto/create-user.dto';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly notifications: NotificationsRepository,
+  ) {}
 
   async register(input: CreateUserDto): Promise<CreatedUserDto> {
     const token = newApiToken();
@@ -20,7 +23,7 @@ export class UsersService {
     return { id: user.id, handle: user.handle, token };
   }
 
-  describe(user: UserEntity): MeDto {
+  async describe(user: UserEntity): Promise<MeDto> {
     return {
       id: user.id,
       handle: user.handle,
@@ -28,6 +31,7 @@ export class UsersService {
       email: user.email,
       webhookUrl: user.webhookUrl,
       createdAt: user.createdAt,
+      unreadNotifications: await this.notifications.countUnread(user.id),
     };
   }
 }
