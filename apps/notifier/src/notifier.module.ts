@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { DarkroomConfigModule } from '@darkroom/config';
 import { DatabaseModule } from '@darkroom/database';
+import { LiveNotificationPublisher } from '@darkroom/messaging';
 import { HealthController, LoggingModule, MetricsModule, readinessProbes, ReadinessProbe } from '@darkroom/observability';
 import { UploadEventsProcessor } from './upload-events.processor';
 import { notificationsSent, UploadEventsService } from './upload-events.service';
@@ -19,6 +20,7 @@ import { notificationsSent, UploadEventsService } from './upload-events.service'
   providers: [
     UploadEventsService,
     notificationsSent,
+    LiveNotificationPublisher,
     UploadEventsProcessor,
     readinessProbes([DataSource, UploadEventsProcessor], (db: DataSource, processor: UploadEventsProcessor): ReadinessProbe[] => [
       { name: 'postgres', check: () => db.query('SELECT 1') },

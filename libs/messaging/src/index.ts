@@ -13,3 +13,11 @@ export { ImageUploadedSink } from './image-uploaded.sink';
 export { createRedis } from './redis-connection';
 export { RabbitModule } from './rabbit.module';
 export { RedisHealth } from './redis-health';
+export { LIVE_PUBLISH_CONNECTION, LiveNotificationPublisher, type LiveNotificationDelivery, type LivePublishConnection } from './live-notification-publisher';
+export {
+  LIVE_SUBSCRIBE_CONNECTION,
+  LiveNotificationSubscriber,
+  type LiveNotificationListener,
+  type LiveSubscribeConnection,
+  type ResubscribedListener,
+} from './live-notification-subscriber';
