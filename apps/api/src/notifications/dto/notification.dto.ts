@@ -7,7 +7,9 @@ import {
   IsDefined,
   IsIn,
   IsOptional,
+  IsString,
   IsUUID,
+  MaxLength,
   ValidateIf,
   ValidationArguments,
   ValidatorConstraint,
@@ -68,4 +70,23 @@ export class MarkReadDto {
 
 export class UnreadCountDto {
   @ApiProperty({ description: 'the caller\'s unread notifications' }) unread: number;
+}
+
+export class StreamTicketDto {
+  @ApiProperty({ description: 'for GET /v1/notifications/stream?ticket=; single use' }) ticket: string;
+  @ApiProperty() expiresAt: Date;
+}
+
+export class StreamQueryDto {
+  @ApiPropertyOptional({ description: 'from POST /v1/notifications/tickets, instead of a bearer header (EventSource cannot send one)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  ticket?: string;
+
+  @ApiPropertyOptional({ description: 'the id of the last notification seen, for a new EventSource (a reconnecting one sends the Last-Event-ID header)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  lastEventId?: string;
 }
