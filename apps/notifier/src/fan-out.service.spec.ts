@@ -5,7 +5,7 @@ import { MemoryCache } from '@darkroom/cache';
 import type { AppConfig } from '@darkroom/config';
 import type { FanOutPageV1, UploadEventV1 } from '@darkroom/contracts';
 import type { FanOutRepository, FollowerRange, RecordedNotification } from '@darkroom/database';
-import type { LiveDelivery, LiveNotificationPublisher } from '@darkroom/messaging';
+import type { LiveNotificationDelivery, LiveNotificationPublisher } from '@darkroom/messaging';
 import { FanOutService } from './fan-out.service';
 
 const UPLOAD_ID = '11111111-1111-4111-8111-111111111111';
@@ -16,7 +16,7 @@ const AT = new Date('2026-12-02T10:00:00.000Z');
 
 describe('FanOutService', () => {
   let cache: MemoryCache;
-  let published: LiveDelivery[];
+  let published: LiveNotificationDelivery[];
   let flows: FlowJob[];
   let followers: string[];
   let notified: Set<string>;
@@ -51,7 +51,7 @@ describe('FanOutService', () => {
       },
       existing: async (_u: string, _k: string, userIds: readonly string[]) => userIds.filter((id) => notified.has(id)).map(row),
     } as unknown as FanOutRepository;
-    const live = { publishMany: async (d: readonly LiveDelivery[]) => void published.push(...d) } as unknown as LiveNotificationPublisher;
+    const live = { publishMany: async (d: readonly LiveNotificationDelivery[]) => void published.push(...d) } as unknown as LiveNotificationPublisher;
     const flowProducer = { add: async (flow: FlowJob) => void flows.push(flow) } as unknown as FlowProducer;
     const log = { setContext: () => undefined, info: () => undefined } as unknown as PinoLogger;
     const config = { notifier: { fanOutBatchSize: 1000 }, redis: { fanOutQueue: 'fanout.q' } } as AppConfig;

@@ -2,7 +2,6 @@ export { AmqpJobContext, type JobOutcome } from './amqp-job.context';
 export { ConsumerMetrics, consumerMetricsProviders, JOB_DURATION, JOBS_TOTAL, type SettledAs } from './consumer-metrics';
 export { declareImagesTopology, type ImagesTopologyNames } from './images-topology';
 export { bullConnection, bullQueueNames, bullRootModule, DURABLE_JOB_OPTIONS, FAN_OUT_FLOW, notificationsQueueModule } from './bull-queues';
-export { LiveNotificationPublisher, type LiveDelivery } from './live-notification.publisher';
 export { UploadEventsQueue } from './upload-events.queue';
 export { OutboxRelay, type OutboxSink } from './outbox-relay';
 export { QUEUE_DEPTH, queueDepthGauge } from './queue-depth.gauge';
@@ -14,3 +13,11 @@ export { ImageUploadedSink } from './image-uploaded.sink';
 export { createRedis } from './redis-connection';
 export { RabbitModule } from './rabbit.module';
 export { RedisHealth } from './redis-health';
+export { LIVE_PUBLISH_CONNECTION, LiveNotificationPublisher, type LiveNotificationDelivery, type LivePublishConnection } from './live-notification-publisher';
+export {
+  LIVE_SUBSCRIBE_CONNECTION,
+  LiveNotificationSubscriber,
+  type LiveNotificationListener,
+  type LiveSubscribeConnection,
+  type ResubscribedListener,
+} from './live-notification-subscriber';

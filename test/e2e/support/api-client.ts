@@ -16,6 +16,7 @@ export interface UploadView {
   mime: string;
   originalName: string | null;
   failureReason: string | null;
+  processedAt: string | null;
   thumbnails: Array<{ variant: string; width: number; height: number; bytes: number; url: string }>;
   originalUrl: string;
 }

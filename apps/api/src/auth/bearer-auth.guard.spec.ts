@@ -6,6 +6,7 @@ import type { UserEntity, UsersRepository } from '@darkroom/database';
 import { hashApiToken } from './api-token';
 import type { AuthenticatedRequest } from './auth.decorators';
 import { BearerAuthGuard } from './bearer-auth.guard';
+import { TokenCallers } from './token-callers';
 import { UrlSigner } from './url-signer';
 
 const TOKEN = 'drk_spec-token';
@@ -44,7 +45,7 @@ describe('BearerAuthGuard and the token cache', () => {
     cache = new MemoryCache();
     findByTokenHash = jest.fn(async (hash: string) => (hash === USER.apiTokenHash ? USER : null));
     const signer = new UrlSigner({ api: { urlSigningSecret: 'a-test-secret-of-enough-length', signedUrlTtlSeconds: 60 } } as AppConfig);
-    guard = new BearerAuthGuard(new Reflector(), { findByTokenHash } as unknown as UsersRepository, signer, cache);
+    guard = new BearerAuthGuard(new Reflector(), new TokenCallers({ findByTokenHash } as unknown as UsersRepository, cache), signer);
   });
 
   it('looks a token up in Postgres once, then serves the caller from the cache with createdAt still a Date', async () => {

@@ -21,7 +21,7 @@ export class UsersController {
 
   @ApiBearerAuth()
   @Get('me')
-  me(@CurrentUser() user: AuthenticatedUser): MeDto {
+  me(@CurrentUser() user: AuthenticatedUser): Promise<MeDto> {
     return this.users.describe(user);
   }
 

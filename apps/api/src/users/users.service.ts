@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Cache, CACHE_NAMESPACE } from '@darkroom/cache';
-import { FollowsRepository, ProfileCounts, UsersRepository } from '@darkroom/database';
+import { FollowsRepository, NotificationsRepository, ProfileCounts, UsersRepository } from '@darkroom/database';
 import { hashApiToken, newApiToken } from '../auth/api-token';
 import type { AuthenticatedUser } from '../auth/auth.decorators';
 import { CreatedUserDto, CreateUserDto, MeDto } from './dto/create-user.dto';
@@ -12,6 +12,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly follows: FollowsRepository,
     private readonly cache: Cache,
+    private readonly notifications: NotificationsRepository,
   ) {}
 
   async register(input: CreateUserDto): Promise<CreatedUserDto> {
@@ -27,7 +28,7 @@ export class UsersService {
     return { id: user.id, handle: user.handle, token };
   }
 
-  describe(user: AuthenticatedUser): MeDto {
+  async describe(user: AuthenticatedUser): Promise<MeDto> {
     return {
       id: user.id,
       handle: user.handle,
@@ -35,6 +36,7 @@ export class UsersService {
       email: user.email,
       webhookUrl: user.webhookUrl,
       createdAt: user.createdAt,
+      unreadNotifications: await this.notifications.countUnread(user.id),
     };
   }
 

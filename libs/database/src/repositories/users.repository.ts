@@ -54,4 +54,8 @@ export class UsersRepository {
     );
     return { followers: Number(row!.followers), following: Number(row!.following), uploads: Number(row!.uploads) };
   }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.db.getRepository(UserEntity).findOneBy({ id });
+  }
 }

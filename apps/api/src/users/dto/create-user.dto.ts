@@ -40,4 +40,5 @@ export class MeDto {
   @ApiProperty({ nullable: true, type: String }) email: string | null;
   @ApiProperty({ nullable: true, type: String }) webhookUrl: string | null;
   @ApiProperty() createdAt: Date;
+  @ApiProperty({ description: 'as GET /v1/notifications/unread-count' }) unreadNotifications: number;
 }
