@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { eventually } from '../e2e/support/api-client';
 import { freePort } from '../e2e/support/late-proxy';
 import { grainyJpeg, orientedJpeg12mp, pngWithAlpha, smallJpeg, webp } from '../e2e/support/photos';
+import { openStream } from '../e2e/support/sse-client';
 import { ComposeProject, ContainerInfo } from './support/compose';
 import { FrontDoor, Session, Upload } from './support/front-door';
 import { events } from './support/pretty-log';
@@ -258,6 +259,31 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     }
     const { stdout } = await project.compose(['--profile', 'monitoring', 'config']);
     expect(stdout).toContain('grafana/grafana');
+  });
+
+  // After the Prometheus counts, which add up batch 1 alone.
+  it("streams a follower's notification through nginx (Server-Sent Events, a ticket, either api replica)", async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const [carol, dave] = await Promise.all([door.signUp(`carol_${suffix}`), door.signUp(`dave_${suffix}`)]);
+    const followed = await fetch(door.url(`/v1/users/${carol.handle}/follow`), { method: 'PUT', headers: { authorization: `Bearer ${dave.token}` } });
+    expect(followed.status).toBe(204);
+    // As a browser's EventSource would: no header, a single-use ticket in the URL.
+    const issued = await fetch(door.url('/v1/notifications/tickets'), { method: 'POST', headers: { authorization: `Bearer ${dave.token}` } });
+    expect(issued.status).toBe(201);
+    const { ticket } = (await issued.json()) as { ticket: string };
+    const stream = await openStream(door.url(`/v1/notifications/stream?ticket=${encodeURIComponent(ticket)}`));
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toBe('text/event-stream');
+      await stream.waitFor((s) => s.retry !== undefined, 10_000); // nginx passes the first bytes on at once: unbuffered
+      const id = await door.upload(carol, await smallJpeg(4242), 'streamed.jpg');
+      await stream.waitFor((s) => s.events.some((e) => e.event === 'notification' && JSON.parse(e.data).uploadId === id), 60_000);
+      const event = stream.events.find((e) => JSON.parse(e.data).uploadId === id)!;
+      expect(JSON.parse(event.data)).toMatchObject({ kind: 'followee.posted', uploadId: id, actor: { handle: carol.handle } });
+      expect(stream.ended).toBe(false);
+    } finally {
+      stream.close();
+    }
   });
 
   it("runs the README's operations commands as written, each answering with what it promises", async () => {

@@ -387,8 +387,9 @@ describe('the token cache', () => {
 
     const first = await call('GET', '/v1/me', hal); // a miss: from Postgres, then stored
     const second = await call('GET', '/v1/me', hal); // a hit
-    expect(first).toEqual({ status: 200, body: expected });
-    expect(second).toEqual({ status: 200, body: expected });
+    // /v1/me adds the unread count, never cached with the caller (it changes with every notification).
+    expect(first).toEqual({ status: 200, body: { ...expected, unreadNotifications: 0 } });
+    expect(second).toEqual({ status: 200, body: { ...expected, unreadNotifications: 0 } });
 
     const { redisUrl, redisPrefix } = readState();
     const redis = new Redis(redisUrl);
