@@ -7,6 +7,8 @@ const { cpus, tmpdir, totalmem } = require('node:os');
 const { join } = require('node:path');
 const sharp = require('sharp');
 const { ThumbnailRenderer } = require('../dist/apps/worker/src/thumbnail-renderer');
+const { fanOutRows } = require('./fanout');
+const { feedRows } = require('./feed');
 
 const ROUNDS = Number(process.argv[2] ?? 7);
 const images = { maxInputPixels: 100_000_000, thumbPx: 160, smallPx: 480, largePx: 1440, webpQuality: 80 };
@@ -57,9 +59,13 @@ async function main() {
       row('render-12mp-naive-three-pipelines', naive, null, 'for comparison: three independent sharp pipelines'),
     ];
     results[1].met = null;
+    // Against real Postgres and Redis (and RabbitMQ for the api), each with a database and prefix of its own.
+    results.push(...(await fanOutRows()), ...(await feedRows()));
     const report = { runAt: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, sharp: sharp.versions.sharp, vips: sharp.versions.vips }, results };
     writeFileSync(join(__dirname, 'results.json'), JSON.stringify(report, null, 2) + '\n');
-    for (const r of results) console.log(`${r.name}: ${r.value} ms = ${r.ratio} × baseline (${r.baseline} ms)${r.goal ? `, goal ≤ ${r.goal}: ${r.met ? 'met' : 'NOT met'}` : ''}`);
+    console.table(
+      results.map((r) => ({ name: r.name, value: `${r.value} ${r.unit}`, baseline: r.baseline === null ? '' : `${r.baseline} ${r.unit}`, ratio: r.ratio ?? '', goal: r.goal ?? '', met: r.met === null ? '' : r.met ? 'met' : 'NOT met' })),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,7 +18,7 @@ type RoutedRequest = IncomingMessage & { route?: { path?: string }; baseUrl?: st
 /**
  * Times every request. The route label is Express' matched template
  * (`/v1/uploads/:id`), never the raw URL, so ids do not explode the series
- * count; anything no route matched is `unmatched`. Registered with app.use so
+ * count; anything no route matched is `unmatched`. Event streams are left out. Registered with app.use so
  * that it sees every request, 404s included.
  */
 @Injectable()
@@ -28,6 +28,9 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   use(req: RoutedRequest, res: ServerResponse, next: () => void): void {
     const stop = this.duration.startTimer();
     res.once('close', () => {
+      // A Server-Sent Events stream lasts as long as the client stays: its "latency" would swamp every
+      // percentile. Open streams are a gauge of their own (darkroom_notification_streams_open).
+      if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
       // Nest answers 404 from a catch-all route (`{/*splat}`): that is no route of ours either.
       const path = req.route?.path;
       const route = path && !path.includes('*') ? `${req.baseUrl ?? ''}${path}` : 'unmatched';
