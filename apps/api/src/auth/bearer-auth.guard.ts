@@ -21,10 +21,7 @@ export class BearerAuthGuard implements CanActivate {
 
     const header = req.headers.authorization;
     if (header) {
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const user = match ? await this.callers.callerOf(match[1]!) : null;
-      if (!user) throw new UnauthorizedException('the bearer token is not valid');
-      req.user = user;
+      req.user = await this.callers.fromAuthorization(header);
       return true;
     }
     if (this.reflector.getAllAndOverride<boolean>(SIGNED_URL_ROUTE, targets) && req.query.sig !== undefined) {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { Cache, CACHE_NAMESPACE } from '@darkroom/cache';
 import { UserEntity, UsersRepository } from '@darkroom/database';
 import { hashApiToken } from './api-token';
@@ -21,6 +21,14 @@ export class TokenCallers {
     private readonly users: UsersRepository,
     private readonly cache: Cache,
   ) {}
+
+  /** The caller an `Authorization: Bearer <token>` header names; 401 for any other header or an unknown token. */
+  async fromAuthorization(header: string): Promise<AuthenticatedUser> {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const user = match ? await this.callerOf(match[1]!) : null;
+    if (!user) throw new UnauthorizedException('the bearer token is not valid');
+    return user;
+  }
 
   /**
    * Every authenticated request asks this, so it is cache-aside (namespace `token`, id = token hash).

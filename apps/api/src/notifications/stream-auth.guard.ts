@@ -23,10 +23,7 @@ export class StreamAuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = req.headers.authorization;
     if (header) {
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const user = match ? await this.callers.callerOf(match[1]!) : null;
-      if (!user) throw new UnauthorizedException('the bearer token is not valid');
-      req.user = user;
+      req.user = await this.callers.fromAuthorization(header);
       return true;
     }
     const ticket = req.query.ticket;
