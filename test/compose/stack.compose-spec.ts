@@ -261,7 +261,29 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     expect(stdout).toContain('grafana/grafana');
   });
 
-  // After the Prometheus counts, which add up batch 1 alone.
+  it("runs the README's operations commands as written, each answering with what it promises", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- operations:start -->([\s\S]*?)<!-- operations:end -->/.exec(readme)?.[1] ?? '';
+    const commands = block.split('\n').filter((line) => line.startsWith('docker '));
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+    const outputs: Record<string, string> = {};
+    for (const line of commands) {
+      // The comment is for the reader; `sh -c` would take `#` as one too, but a `#` inside quotes would not be.
+      const command = line.replace(/\s+#\s[^'"]*$/, '');
+      outputs[command] = (await project.shell(command, ROOT)).stdout;
+      expect({ command, printed: outputs[command]!.trim().length > 0 }).toEqual({ command, printed: true });
+    }
+    const of = (prefix: string) => Object.entries(outputs).find(([c]) => c.startsWith(prefix))?.[1] ?? '';
+    expect(of('docker compose ps')).toMatch(/worker[_-]4 .*healthy/);
+    expect(of('docker compose logs --tail 20 worker')).toContain('upload developed');
+    expect(of('docker compose exec -T api')).toContain('"status":"ok"');
+    expect(of('docker compose exec -T worker node')).toContain('darkroom_jobs_total{');
+    expect(of('docker compose exec -T rabbitmq')).toMatch(/images\.process\s+\d+\s+4/);
+    expect(of('docker compose exec -T postgres')).toMatch(/done\s+\|\s+40/);
+    expect(of('docker volume ls')).toContain(`${project.name}_photos`);
+  });
+
+  // After the Prometheus counts and the operations block, which add up batch 1 alone.
   it("streams a follower's notification through nginx (Server-Sent Events, a ticket, either api replica)", async () => {
     const suffix = randomBytes(3).toString('hex');
     const [carol, dave] = await Promise.all([door.signUp(`carol_${suffix}`), door.signUp(`dave_${suffix}`)]);
@@ -284,28 +306,6 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     } finally {
       stream.close();
     }
-  });
-
-  it("runs the README's operations commands as written, each answering with what it promises", async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const block = /<!-- operations:start -->([\s\S]*?)<!-- operations:end -->/.exec(readme)?.[1] ?? '';
-    const commands = block.split('\n').filter((line) => line.startsWith('docker '));
-    expect(commands.length).toBeGreaterThanOrEqual(8);
-    const outputs: Record<string, string> = {};
-    for (const line of commands) {
-      // The comment is for the reader; `sh -c` would take `#` as one too, but a `#` inside quotes would not be.
-      const command = line.replace(/\s+#\s[^'"]*$/, '');
-      outputs[command] = (await project.shell(command, ROOT)).stdout;
-      expect({ command, printed: outputs[command]!.trim().length > 0 }).toEqual({ command, printed: true });
-    }
-    const of = (prefix: string) => Object.entries(outputs).find(([c]) => c.startsWith(prefix))?.[1] ?? '';
-    expect(of('docker compose ps')).toMatch(/worker[_-]4 .*healthy/);
-    expect(of('docker compose logs --tail 20 worker')).toContain('upload developed');
-    expect(of('docker compose exec -T api')).toContain('"status":"ok"');
-    expect(of('docker compose exec -T worker node')).toContain('darkroom_jobs_total{');
-    expect(of('docker compose exec -T rabbitmq')).toMatch(/images\.process\s+\d+\s+4/);
-    expect(of('docker compose exec -T postgres')).toMatch(/done\s+\|\s+40/);
-    expect(of('docker volume ls')).toContain(`${project.name}_photos`);
   });
 
   it('restarts the workers in the middle of a second batch: every upload ends done, none is developed twice', async () => {
