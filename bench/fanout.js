@@ -33,12 +33,12 @@ const countPosted = async (db, uploadId) =>
   Number((await db.query(`SELECT count(*) AS n FROM notifications WHERE upload_id = $1 AND kind = 'followee.posted'`, [uploadId])).rows[0].n);
 
 /** Rows for bench/results.json: fan-out time against the bare insert, and the notifier's peak RSS; medians of `rounds`. */
-async function fanOutRows({ followers = 100_000, rounds = 3 } = {}) {
+async function fanOutRows({ followers = 100_000, rounds = 3, notifierEnv = {} } = {}) {
   const bench = await benchEnvironment('fanout');
   try {
     const { db } = bench;
     const star = await seedStar(db, followers);
-    const notifier = await bench.start('notifier');
+    const notifier = await bench.start('notifier', notifierEnv);
     const queue = new Queue('notifications', { connection: { url: bench.redisUrl }, prefix: bench.prefix });
     const ours = [];
     const bare = [];

@@ -91,6 +91,9 @@ SELECT p.id, p.created_at
    */
   async hydrate(viewerId: string, ids: readonly string[]): Promise<FeedEntry[]> {
     if (ids.length === 0) return [];
+    // Two primary-key reads, not one query with the follows condition inside: with that EXISTS the planner
+    // may start from the viewer's follows when their statistics lag (rows=1 for a 1,000-follow viewer) and
+    // probe every followee's uploads (110 ms measured) instead of fetching 20 rows by id (well under 1 ms).
     const { entities, raw } = await this.db
       .getRepository(UploadEntity)
       .createQueryBuilder('u')
@@ -98,10 +101,14 @@ SELECT p.id, p.created_at
       .addSelect('o.handle', 'owner_handle')
       .where('u.id = ANY(:ids)', { ids })
       .andWhere(`u.status = 'done'`)
-      .andWhere('EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :viewerId AND f.followee_id = u.owner_id)', { viewerId })
       .getRawAndEntities<{ u_id: string; owner_handle: string }>();
+    const owners = [...new Set(entities.map((u) => u.ownerId))];
+    const followed: Array<{ followee_id: string }> = owners.length
+      ? await this.db.query(`SELECT followee_id FROM follows WHERE follower_id = $1 AND followee_id = ANY($2::uuid[])`, [viewerId, owners])
+      : [];
+    const visible = new Set(followed.map((f) => f.followee_id));
     const handles = new Map(raw.map((r) => [r.u_id, r.owner_handle]));
-    const byId = new Map(entities.map((u) => [u.id, u]));
+    const byId = new Map(entities.filter((u) => visible.has(u.ownerId)).map((u) => [u.id, u]));
     return ids.flatMap((id) => {
       const upload = byId.get(id);
       return upload ? [{ upload, owner: { id: upload.ownerId, handle: handles.get(id)! } }] : [];
