@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { bearer, createUser, upload, url, UserSession, waitForUpload } from './support/api-client';
+import { bearer, createUser, NotificationItem as Notification, upload, url, UserSession, waitForUpload } from './support/api-client';
 import { sql } from './support/inspect';
 import { smallJpeg } from './support/photos';
 import { openStream, SseStream } from './support/sse-client';
 
 /** The promise: followers hear of a photo "within a second". Measured here in tens of milliseconds. */
 const WITHIN_MS = 1000;
-
-interface Notification {
-  id: string;
-  kind: string;
-  uploadId: string;
-  actor: { handle: string };
-  createdAt: string;
-  readAt: string | null;
-}
 
 const getJson = async <T>(session: UserSession, path: string): Promise<T> => {
   const response = await fetch(url(path), { headers: bearer(session) });

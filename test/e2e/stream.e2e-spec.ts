@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { bearer, createUser, eventually, upload, url, UserSession, waitForUpload } from './support/api-client';
+import { bearer, createUser, eventually, NotificationItem, upload, url, UserSession, waitForUpload } from './support/api-client';
 import { AppProcess, ENTRY, spawnApp, stopApp, waitUntilReady } from './support/app-process';
 import { readState } from './support/e2e-env';
 import { logLines, logLinesIn } from './support/inspect';
@@ -8,15 +8,6 @@ import { freePort, LateProxy } from './support/late-proxy';
 import { scrape, total } from './support/metrics';
 import { smallJpeg } from './support/photos';
 import { openStream, SseEvent, SseStream } from './support/sse-client';
-
-interface NotificationItem {
-  id: string;
-  kind: string;
-  uploadId: string;
-  actor: { handle: string };
-  createdAt: string;
-  readAt: string | null;
-}
 
 /** Measured on this 2-core machine shared with other runs: usually well under a second; DESIGN promises "live". */
 const LIVE_WITHIN_MS = 3000;

@@ -5,8 +5,7 @@ import { loadConfig } from '@darkroom/config';
 import { FAN_OUT_DONE, FAN_OUT_PAGE, fanOutDoneV1, FanOutPageResult, fanOutPageV1 } from '@darkroom/contracts';
 import { bullQueueNames } from '@darkroom/messaging';
 import { FanOutService } from './fan-out.service';
-import { isRetry } from './upload-events.processor';
-import { RESILIENT_WORKER } from './resilient-worker';
+import { isRetry, RESILIENT_WORKER } from './resilient-worker';
 
 /** The fan-out flow: a child job per page of followers, and the parent that runs once they all have. */
 @Processor(bullQueueNames().fanOut, { ...RESILIENT_WORKER, concurrency: loadConfig().notifier.concurrency })

@@ -1,4 +1,4 @@
-import type { WorkerOptions } from 'bullmq';
+import type { Job, WorkerOptions } from 'bullmq';
 
 /**
  * Every job here is idempotent, so a job whose process died (SIGKILL, OOM) is simply run again: BullMQ's
@@ -11,3 +11,8 @@ export const RESILIENT_WORKER: Partial<WorkerOptions> = {
   stalledInterval: 10_000,
   maxStalledCount: 20,
 };
+
+/** A failed attempt or a stall (the process died holding the job): either way, an earlier attempt may have done part of the work. */
+export function isRetry(job: Job): boolean {
+  return job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
+}

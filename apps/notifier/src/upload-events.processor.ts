@@ -5,7 +5,7 @@ import { loadConfig } from '@darkroom/config';
 import { UPLOAD_EVENT_NAMES, UploadEventName, uploadEventV1 } from '@darkroom/contracts';
 import { bullQueueNames } from '@darkroom/messaging';
 import { FanOutService } from './fan-out.service';
-import { RESILIENT_WORKER } from './resilient-worker';
+import { isRetry, RESILIENT_WORKER } from './resilient-worker';
 
 /** Upload events from the workers: checked against their contract, then handed to the fan-out. */
 @Processor(bullQueueNames().notifications, { ...RESILIENT_WORKER, concurrency: loadConfig().notifier.concurrency })
@@ -33,9 +33,4 @@ export class UploadEventsProcessor extends WorkerHost {
       { bindings: { jobId: job.id, attempt: job.attemptsMade + 1 } },
     );
   }
-}
-
-/** A failed attempt or a stall (the process died holding the job): either way, an earlier attempt may have done part of the work. */
-export function isRetry(job: Job): boolean {
-  return job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
 }

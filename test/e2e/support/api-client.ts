@@ -21,6 +21,16 @@ export interface UploadView {
   originalUrl: string;
 }
 
+/** An item of GET /v1/notifications, and the data of a stream's `notification` event. */
+export interface NotificationItem {
+  id: string;
+  kind: string;
+  uploadId: string;
+  actor: { handle: string };
+  createdAt: string;
+  readAt: string | null;
+}
+
 const state = () => readState();
 
 export function url(path: string): string {

@@ -35,7 +35,7 @@ export class FanOutRepository {
       `SELECT follower_id, followers FROM (
          SELECT follower_id, row_number() OVER (ORDER BY follower_id) AS n, count(*) OVER () AS followers
            FROM follows WHERE followee_id = $1) ranked
-        WHERE n % $2 = 1 OR $2 = 1 OR n = 1`,
+        WHERE n % $2 = 1 OR $2 = 1`,
       [followeeId, pageSize],
     );
     const followers = rows.length > 0 ? Number(rows[0]!.followers) : 0;
