@@ -5,18 +5,26 @@ import { MemoryCache } from '@darkroom/cache';
 import type { AppConfig } from '@darkroom/config';
 import type { FanOutPageV1, UploadEventV1 } from '@darkroom/contracts';
 import type { FanOutRepository, FollowerRange, RecordedNotification } from '@darkroom/database';
-import type { LiveNotificationDelivery, LiveNotificationPublisher } from '@darkroom/messaging';
+import type { LiveNotificationBatch, LiveNotificationPublisher } from '@darkroom/messaging';
 import { FanOutService } from './fan-out.service';
 
 const UPLOAD_ID = '11111111-1111-4111-8111-111111111111';
 const OWNER_ID = '22222222-2222-4222-8222-222222222222';
 const follower = (n: number) => `33333333-3333-4333-8333-${String(n).padStart(12, '0')}`;
 const EVENT: UploadEventV1 = { version: 1, uploadId: UPLOAD_ID, ownerId: OWNER_ID, requestId: 'req-1' };
-const AT = new Date('2026-12-02T10:00:00.000Z');
+const AT = '2026-12-02T10:00:00.000Z';
+
+/** One notification as the publisher was asked to push it. */
+interface Pushed {
+  userId: string;
+  kind: string;
+  uploadId: string;
+  handle: string;
+}
 
 describe('FanOutService', () => {
   let cache: MemoryCache;
-  let published: LiveNotificationDelivery[];
+  let published: Pushed[];
   let flows: FlowJob[];
   let followers: string[];
   let notified: Set<string>;
@@ -51,7 +59,9 @@ describe('FanOutService', () => {
       },
       existing: async (_u: string, _k: string, userIds: readonly string[]) => userIds.filter((id) => notified.has(id)).map(row),
     } as unknown as FanOutRepository;
-    const live = { publishMany: async (d: readonly LiveNotificationDelivery[]) => void published.push(...d) } as unknown as LiveNotificationPublisher;
+    const live = {
+      publishBatch: async (b: LiveNotificationBatch) => void published.push(...b.recipients.map((r) => ({ userId: r.userId, kind: b.kind, uploadId: b.uploadId, handle: b.actor.handle }))),
+    } as unknown as LiveNotificationPublisher;
     const flowProducer = { add: async (flow: FlowJob) => void flows.push(flow) } as unknown as FlowProducer;
     const log = { setContext: () => undefined, info: () => undefined } as unknown as PinoLogger;
     const config = { notifier: { fanOutBatchSize: 1000 }, redis: { fanOutQueue: 'fanout.q' } } as AppConfig;
@@ -63,7 +73,7 @@ describe('FanOutService', () => {
 
     await service.onUploadEvent('upload.processed', EVENT, false);
 
-    expect(published.map((d) => [d.userId, d.notification.kind, d.notification.actor.handle])).toEqual([[OWNER_ID, 'upload.processed', 'ada']]);
+    expect(published.map((d) => [d.userId, d.kind, d.handle])).toEqual([[OWNER_ID, 'upload.processed', 'ada']]);
     expect((await cache.read('profile', OWNER_ID)).value).toBeUndefined();
     expect(flows).toEqual([]);
   });
@@ -89,7 +99,7 @@ describe('FanOutService', () => {
 
     await service.onUploadEvent('upload.failed', EVENT, false);
 
-    expect(published.map((d) => d.notification.kind)).toEqual(['upload.failed']);
+    expect(published.map((d) => d.kind)).toEqual(['upload.failed']);
     expect(flows).toEqual([]);
   });
 
@@ -102,7 +112,7 @@ describe('FanOutService', () => {
 
     expect(result).toEqual({ followers: 3, notified: 2 });
     expect(published.map((d) => d.userId)).toEqual([follower(1), follower(3)]);
-    expect(published.every((d) => d.notification.kind === 'followee.posted' && d.notification.uploadId === UPLOAD_ID)).toBe(true);
+    expect(published.every((d) => d.kind === 'followee.posted' && d.uploadId === UPLOAD_ID)).toBe(true);
     for (const id of followers) expect((await cache.read('feed', id)).value).toBeUndefined();
   });
 

@@ -14,7 +14,6 @@ import {
   FanOutPageResult,
   fanOutPageJobId,
   FanOutPageV1,
-  LiveNotificationV1,
   UPLOAD_PROCESSED,
   UploadEventName,
   UploadEventV1,
@@ -129,11 +128,6 @@ export class FanOutService {
   }
 
   private async publish(rows: RecordedNotification[], kind: NotificationKind, uploadId: string, actorHandle: string): Promise<void> {
-    await this.live.publishMany(
-      rows.map((row) => {
-        const notification: LiveNotificationV1 = { id: row.id, kind, uploadId, actor: { handle: actorHandle }, createdAt: row.createdAt.toISOString(), readAt: null };
-        return { userId: row.userId, notification };
-      }),
-    );
+    await this.live.publishBatch({ kind, uploadId, actor: { handle: actorHandle }, recipients: rows });
   }
 }

@@ -13,7 +13,7 @@ export { ImageUploadedSink } from './image-uploaded.sink';
 export { createRedis } from './redis-connection';
 export { RabbitModule } from './rabbit.module';
 export { RedisHealth } from './redis-health';
-export { LIVE_PUBLISH_CONNECTION, LiveNotificationPublisher, type LiveNotificationDelivery, type LivePublishConnection } from './live-notification-publisher';
+export { LIVE_PUBLISH_CONNECTION, LiveNotificationPublisher, type LiveNotificationBatch, type LivePublishConnection, type LiveRecipient } from './live-notification-publisher';
 export {
   LIVE_SUBSCRIBE_CONNECTION,
   LiveNotificationSubscriber,
