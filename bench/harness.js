@@ -48,6 +48,11 @@ function peakRssMb(pid) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 
+function stop({ child }) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((ok) => (child.once('exit', ok), child.kill('SIGTERM')));
+}
+
 /** A migrated database, a Redis prefix, queue names and a storage dir of its own; `close()` removes them all. */
 async function benchEnvironment(name) {
   const run = `${name}_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -95,10 +100,10 @@ async function benchEnvironment(name) {
       await until(`${app} to be ready`, () => fetch(`${base}/health/ready`).then((r) => r.ok, () => false), 60_000);
       return { child, base };
     },
+    /** SIGTERM to an app `start` returned, resolving once it has exited. */
+    stop,
     async close() {
-      await Promise.all(
-        children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise((ok) => (c.once('exit', ok), c.kill('SIGTERM')))),
-      );
+      await Promise.all(children.map((child) => stop({ child })));
       await db.end().catch(() => undefined);
       // The api declares the images topology at start: take it away with the rest.
       const amqp = await connect(RABBITMQ_URL);
