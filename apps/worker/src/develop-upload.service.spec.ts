@@ -4,7 +4,7 @@ import type { NewThumbnail, OutboxEvent, UploadsRepository } from '@darkroom/dat
 import type { OutboxRelay } from '@darkroom/messaging';
 import { MemoryPhotoStore } from '@darkroom/storage';
 import { Counter } from 'prom-client';
-import { DevelopUploadService } from './develop-upload.service';
+import { type Attempt, DevelopUploadService } from './develop-upload.service';
 import { UndecodableImageError, type RenderedPhoto, type ThumbnailRenderer } from './thumbnail-renderer';
 
 const UPLOAD_ID = '7d2c8a4e-1f3b-4c5d-9e6f-0a1b2c3d4e5f';
@@ -17,6 +17,10 @@ const MESSAGE: ImageUploadedV1 = {
   mime: 'image/jpeg',
   requestId: 'req-42',
 };
+const FIRST: Attempt = { number: 1, max: 3, isLast: false };
+const SECOND: Attempt = { number: 2, max: 3, isLast: false };
+const LAST: Attempt = { number: 3, max: 3, isLast: true };
+const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 const EVENT_PAYLOAD = { version: 1, uploadId: UPLOAD_ID, ownerId: OWNER_ID, requestId: 'req-42' };
 
 const PHOTO: RenderedPhoto = {
@@ -33,7 +37,8 @@ describe('DevelopUploadService', () => {
   let calls: string[];
   let store: MemoryPhotoStore;
   let uploads: {
-    startAttempt: jest.Mock<Promise<boolean>, [string]>;
+    startAttempt: jest.Mock<Promise<{ interrupted: number } | null>, [string]>;
+    releaseAttempt: jest.Mock<Promise<void>, [string]>;
     markDone: jest.Mock<Promise<boolean>, [string, { width: number; height: number }, NewThumbnail[], OutboxEvent]>;
     markFailed: jest.Mock<Promise<boolean>, [string, string, OutboxEvent]>;
     findById: jest.Mock<Promise<object | null>, [string]>;
@@ -48,9 +53,12 @@ describe('DevelopUploadService', () => {
     calls = [];
     store = new MemoryPhotoStore();
     uploads = {
-      startAttempt: jest.fn<Promise<boolean>, [string]>(async () => {
+      startAttempt: jest.fn<Promise<{ interrupted: number } | null>, [string]>(async () => {
         calls.push('startAttempt');
-        return true;
+        return { interrupted: 0 };
+      }),
+      releaseAttempt: jest.fn<Promise<void>, [string]>(async () => {
+        calls.push('releaseAttempt');
       }),
       markDone: jest.fn<Promise<boolean>, [string, { width: number; height: number }, NewThumbnail[], OutboxEvent]>(async () => {
         calls.push('markDone');
@@ -82,7 +90,7 @@ describe('DevelopUploadService', () => {
   });
 
   it('renders the original, writes three webps, records them with an upload.processed event, then kicks the relay', async () => {
-    const outcome = await service.develop(MESSAGE, { number: 1, isLast: false });
+    const outcome = await service.develop(MESSAGE, FIRST);
 
     expect(outcome).toBe('done');
     expect(render).toHaveBeenCalledWith(`/memory/originals/2025/03/${UPLOAD_ID}`);
@@ -110,9 +118,9 @@ describe('DevelopUploadService', () => {
   });
 
   it('leaves an upload that is gone or already finished alone', async () => {
-    uploads.startAttempt.mockResolvedValueOnce(false);
+    uploads.startAttempt.mockResolvedValueOnce(null);
 
-    const outcome = await service.develop(MESSAGE, { number: 2, isLast: false });
+    const outcome = await service.develop(MESSAGE, SECOND);
 
     expect(outcome).toBe('done');
     expect(render).not.toHaveBeenCalled();
@@ -126,7 +134,7 @@ describe('DevelopUploadService', () => {
   it('records an undecodable image as failed with its reason and an upload.failed event, without retrying', async () => {
     render.mockRejectedValueOnce(new UndecodableImageError('the image file is truncated or incomplete; upload it again (x)'));
 
-    const outcome = await service.develop(MESSAGE, { number: 1, isLast: false });
+    const outcome = await service.develop(MESSAGE, FIRST);
 
     expect(outcome).toBe('done');
     expect(uploads.markFailed).toHaveBeenCalledWith(UPLOAD_ID, 'the image file is truncated or incomplete; upload it again (x)', {
@@ -139,35 +147,78 @@ describe('DevelopUploadService', () => {
     expect(await results()).toEqual({ failed: 1 });
   });
 
-  it('rethrows a surprise on an attempt that is not the last, recording nothing', async () => {
-    const surprise = new Error('EIO: i/o error, read');
-    render.mockRejectedValueOnce(surprise);
+  it('retries a surprise on an attempt that is not the last, recording nothing and letting go of the upload', async () => {
+    render.mockRejectedValueOnce(new Error('vips: something unexpected'));
 
-    await expect(service.develop(MESSAGE, { number: 1, isLast: false })).rejects.toBe(surprise);
+    expect(await service.develop(MESSAGE, FIRST)).toBe('retry');
 
     expect(uploads.markFailed).not.toHaveBeenCalled();
     expect(uploads.markDone).not.toHaveBeenCalled();
     expect(kick).not.toHaveBeenCalled();
+    expect(calls).toEqual(['startAttempt', 'releaseAttempt']);
   });
 
   it.each([
-    ['recording the attempt', () => uploads.startAttempt.mockRejectedValueOnce(new Error('connection terminated'))],
-    ['writing a thumbnail', () => jest.spyOn(store, 'write').mockRejectedValueOnce(new Error('ENOSPC: no space left on device'))],
-    ['recording the result', () => uploads.markDone.mockRejectedValueOnce(new Error('connection terminated'))],
-  ])('defers without counting an attempt when %s fails, even on the last attempt', async (_, breakIt) => {
+    ['recording the attempt', () => uploads.startAttempt.mockRejectedValueOnce(new Error('Connection terminated unexpectedly'))],
+    ['reading the original', () => render.mockRejectedValueOnce(withCode('EMFILE: too many open files', 'EMFILE'))],
+    ['writing a thumbnail', () => jest.spyOn(store, 'write').mockRejectedValueOnce(withCode('ENOSPC: no space left on device', 'ENOSPC'))],
+    ['recording the result', () => uploads.markDone.mockRejectedValueOnce(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))],
+  ])('defers without counting an attempt when %s fails for want of a dependency, even on the last attempt', async (_, breakIt) => {
     breakIt();
 
-    const outcome = await service.develop(MESSAGE, { number: 3, isLast: true });
+    const outcome = await service.develop(MESSAGE, LAST);
 
     expect(outcome).toBe('defer');
     expect(uploads.markFailed).not.toHaveBeenCalled();
+    expect(uploads.releaseAttempt).toHaveBeenCalledWith(UPLOAD_ID); // queued again: the next attempt counts no death
     expect(kick).not.toHaveBeenCalled();
+  });
+
+  it('counts a deterministic database error as an attempt: retried first, then failed and dead-lettered, never deferred for ever', async () => {
+    const violation = Object.assign(new Error('query failed'), { driverError: { code: '23514' }, message: 'new row for relation "thumbnails" violates check constraint' });
+    uploads.markDone.mockRejectedValueOnce(violation).mockRejectedValueOnce(violation);
+
+    expect(await service.develop(MESSAGE, FIRST)).toBe('retry');
+    expect(await service.develop(MESSAGE, LAST)).toBe('reject');
+
+    expect(uploads.markFailed).toHaveBeenCalledTimes(1);
+    expect(uploads.markFailed.mock.calls[0]![1]).toBe('storing the thumbnails failed 3 times; last error: new row for relation "thumbnails" violates check constraint');
+    expect(await results()).toEqual({ failed: 1 });
+  });
+
+  it('fails a photo whose earlier attempts all died with their worker, without rendering it again', async () => {
+    uploads.startAttempt.mockResolvedValueOnce({ interrupted: 3 });
+
+    expect(await service.develop(MESSAGE, FIRST)).toBe('reject');
+
+    expect(render).not.toHaveBeenCalled();
+    expect(uploads.markFailed).toHaveBeenCalledWith(UPLOAD_ID, 'processing was interrupted 3 times: the worker died while developing this photo (out of memory, or killed)', {
+      topic: 'upload.failed',
+      payload: EVENT_PAYLOAD,
+    });
+    expect(await results()).toEqual({ failed: 1 });
+  });
+
+  it('renders again a photo interrupted fewer times than JOB_MAX_ATTEMPTS', async () => {
+    uploads.startAttempt.mockResolvedValueOnce({ interrupted: 2 });
+
+    expect(await service.develop(MESSAGE, FIRST)).toBe('done');
+    expect(calls).toEqual(['render', 'markDone', 'kick']);
+  });
+
+  it('neither counts nor dead-letters a failure that finds the upload finished or deleted meanwhile', async () => {
+    render.mockRejectedValueOnce(new Error('vips: something unexpected'));
+    uploads.markFailed.mockResolvedValueOnce(false);
+
+    expect(await service.develop(MESSAGE, LAST)).toBe('done');
+    expect(kick).not.toHaveBeenCalled();
+    expect(await results()).toEqual({});
   });
 
   it('says nothing more when another delivery finished the upload first, and keeps its thumbnails', async () => {
     uploads.markDone.mockResolvedValueOnce(false);
 
-    expect(await service.develop(MESSAGE, { number: 1, isLast: false })).toBe('done');
+    expect(await service.develop(MESSAGE, FIRST)).toBe('done');
     expect(kick).not.toHaveBeenCalled();
     expect(store.files.size).toBe(3);
   });
@@ -176,26 +227,26 @@ describe('DevelopUploadService', () => {
     uploads.markDone.mockResolvedValueOnce(false);
     uploads.findById.mockResolvedValueOnce(null);
 
-    expect(await service.develop(MESSAGE, { number: 1, isLast: false })).toBe('done');
+    expect(await service.develop(MESSAGE, FIRST)).toBe('done');
     expect([...store.files.keys()]).toEqual([]);
   });
 
   it('removes thumbnails an earlier delivery left when it finds the upload deleted', async () => {
     await store.write(`thumbnails/${UPLOAD_ID}/thumb.webp`, Buffer.from('left by a worker that died'));
-    uploads.startAttempt.mockResolvedValueOnce(false);
+    uploads.startAttempt.mockResolvedValueOnce(null);
     uploads.findById.mockResolvedValueOnce(null);
 
-    expect(await service.develop(MESSAGE, { number: 2, isLast: false })).toBe('done');
+    expect(await service.develop(MESSAGE, SECOND)).toBe('done');
     expect([...store.files.keys()]).toEqual([]);
   });
 
   it('on the last attempt records the failure naming the attempts and the last error, and rejects', async () => {
-    render.mockRejectedValueOnce(new Error('EIO: i/o error, read'));
+    render.mockRejectedValueOnce(new Error('vips: out of order'));
 
-    const outcome = await service.develop(MESSAGE, { number: 3, isLast: true });
+    const outcome = await service.develop(MESSAGE, LAST);
 
     expect(outcome).toBe('reject');
-    expect(uploads.markFailed).toHaveBeenCalledWith(UPLOAD_ID, 'processing failed 3 times; last error: EIO: i/o error, read', {
+    expect(uploads.markFailed).toHaveBeenCalledWith(UPLOAD_ID, 'processing failed 3 times; last error: vips: out of order', {
       topic: 'upload.failed',
       payload: EVENT_PAYLOAD,
     });
@@ -203,21 +254,27 @@ describe('DevelopUploadService', () => {
     expect(calls).toEqual(['startAttempt', 'markFailed', 'kick']);
   });
 
-  it('keeps the message (defer) when the failure cannot be recorded on the last attempt', async () => {
-    render.mockRejectedValueOnce(new Error('EIO: i/o error'));
-    uploads.markFailed.mockRejectedValueOnce(new Error('database is down'));
+  it('keeps the message (defer) when the failure cannot be recorded for want of the database on the last attempt', async () => {
+    render.mockRejectedValueOnce(new Error('vips: something unexpected'));
+    uploads.markFailed.mockRejectedValueOnce(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'));
 
-    const outcome = await service.develop(MESSAGE, { number: 3, isLast: true });
-
-    expect(outcome).toBe('defer');
+    expect(await service.develop(MESSAGE, LAST)).toBe('defer');
     expect(uploads.markFailed).toHaveBeenCalledTimes(1);
     expect(kick).not.toHaveBeenCalled();
+  });
+
+  it('dead-letters the message when the database refuses to record the failure outright', async () => {
+    render.mockRejectedValueOnce(new Error('vips: something unexpected'));
+    uploads.markFailed.mockRejectedValueOnce(Object.assign(new Error('value too long'), { code: '22001' }));
+
+    expect(await service.develop(MESSAGE, LAST)).toBe('reject');
+    expect(await results()).toEqual({});
   });
 
   it('keeps file paths out of the reason shown to the uploader', async () => {
     render.mockRejectedValueOnce(new Error("ENOENT: no such file or directory, open '/data/originals/2025/03/x'"));
 
-    await service.develop(MESSAGE, { number: 3, isLast: true });
+    await service.develop(MESSAGE, LAST);
 
     expect(uploads.markFailed.mock.calls[0]![1]).toBe("processing failed 3 times; last error: ENOENT: no such file or directory, open '<file>'");
   });

@@ -22,6 +22,6 @@ export class ImageUploadedHandler {
       this.log.error({ problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'message breaks the image.uploaded v1 contract');
       return 'reject';
     }
-    return this.develop.develop(parsed.data, { number: context.attempt, isLast: context.isLastAttempt });
+    return this.develop.develop(parsed.data, { number: context.attempt, max: context.maxAttempts, isLast: context.isLastAttempt });
   }
 }

@@ -43,6 +43,10 @@ export class UploadEntity {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
+  /** Attempts whose worker died before finishing or letting go of the upload. */
+  @Column({ name: 'interrupted_attempts', type: 'int', default: 0 })
+  interruptedAttempts: number;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

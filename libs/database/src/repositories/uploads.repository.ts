@@ -87,14 +87,26 @@ export class UploadsRepository {
     });
   }
 
-  /** Counts a processing attempt; returns false when the upload is gone or already finished. */
-  async startAttempt(id: string): Promise<boolean> {
+  /**
+   * Counts a processing attempt and marks the upload `processing`; null when it is gone or already finished.
+   * An upload that is still `processing` when an attempt begins was left so by a worker that died holding it
+   * (every other way out of an attempt finishes it or lets it go): that is counted in `interrupted`.
+   */
+  async startAttempt(id: string): Promise<{ interrupted: number } | null> {
     const result = await this.db.query(
-      `UPDATE uploads SET status = 'processing', attempts = attempts + 1
-        WHERE id = $1 AND status IN ('queued', 'processing')`,
+      `UPDATE uploads SET status = 'processing', attempts = attempts + 1,
+              interrupted_attempts = interrupted_attempts + CASE WHEN status = 'processing' THEN 1 ELSE 0 END
+        WHERE id = $1 AND status IN ('queued', 'processing')
+        RETURNING interrupted_attempts`,
       [id],
     );
-    return rowCount(result) > 0;
+    const [row] = returnedRows<{ interrupted_attempts: number }>(result);
+    return row ? { interrupted: row.interrupted_attempts } : null;
+  }
+
+  /** An attempt that ends without finishing (deferred, or retried later) lets go of the upload: `queued` again. */
+  async releaseAttempt(id: string): Promise<void> {
+    await this.db.query(`UPDATE uploads SET status = 'queued' WHERE id = $1 AND status = 'processing'`, [id]);
   }
 
   /**
