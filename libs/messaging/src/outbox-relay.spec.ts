@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { OutboxRepository, OutboxRow } from '@darkroom/database';
-import { OutboxRelay, type OutboxSink } from './outbox-relay';
+import { OutboxRelay, type OutboxSink, PUBLISH_TIMEOUT_MS } from './outbox-relay';
 
 const TOPICS = ['image.uploaded'];
 
@@ -11,13 +11,13 @@ type Pass = Awaited<ReturnType<OutboxRepository['publishPending']>>;
  * Typed against OutboxRepository, so a change of publishPending's shape breaks this spec's build.
  */
 class ScriptedOutbox implements Pick<OutboxRepository, 'publishPending'> {
-  readonly passes: Array<{ topics: string[]; limit: number; publish: (row: OutboxRow) => Promise<void> }> = [];
+  readonly passes: Array<{ topics: string[]; limit: number; publish: (row: OutboxRow) => Promise<void>; leaseSeconds?: number }> = [];
   private answers: Array<{ resolve: (pass: Pass) => void; reject: (error: Error) => void }> = [];
   /** When set, passes end at once with this result instead of waiting. */
   autoAnswer?: Pass;
 
-  publishPending(topics: string[], limit: number, publish: (row: OutboxRow) => Promise<void>): Promise<Pass> {
-    this.passes.push({ topics, limit, publish });
+  publishPending(topics: string[], limit: number, publish: (row: OutboxRow) => Promise<void>, leaseSeconds?: number): Promise<Pass> {
+    this.passes.push({ topics, limit, publish, leaseSeconds });
     if (this.autoAnswer) return Promise.resolve(this.autoAnswer);
     return new Promise((resolve, reject) => this.answers.push({ resolve, reject }));
   }
@@ -105,6 +105,24 @@ describe('OutboxRelay', () => {
     const row: OutboxRow = { id: '17', topic: 'image.uploaded', payload: { version: 1 } };
     await outbox.passes[0]!.publish(row);
     expect(published).toEqual([row]);
+  });
+
+  it('gives each publish PUBLISH_TIMEOUT_MS to be confirmed, so a blocked broker ends the pass instead of holding it', async () => {
+    sink.publish = () => new Promise(() => undefined); // a blocked connection: no confirm, no error
+    startRelay(60_000);
+    await settle();
+    expect(outbox.passes[0]!.leaseSeconds).toBeGreaterThan(PUBLISH_TIMEOUT_MS / 1000);
+
+    let outcome: string | undefined;
+    void outbox.passes[0]!.publish({ id: '18', topic: 'image.uploaded', payload: {} }).then(
+      () => (outcome = 'confirmed'),
+      (error: Error) => (outcome = error.message),
+    );
+    await jest.advanceTimersByTimeAsync(PUBLISH_TIMEOUT_MS - 1);
+    expect(outcome).toBeUndefined();
+
+    await jest.advanceTimersByTimeAsync(1);
+    expect(outcome).toBe(`publishing outbox row 18 (image.uploaded) got no confirmation within ${PUBLISH_TIMEOUT_MS} ms`);
   });
 
   it('then waits the poll interval before the next pass', async () => {

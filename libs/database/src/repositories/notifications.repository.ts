@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotificationKind } from '../entities';
 import { Keyset, toPage } from '../keyset-cursor';
+import { rowCount } from './query-result';
 
 export interface NotificationView {
   id: string;
@@ -107,9 +108,4 @@ export class NotificationsRepository {
 
 function toView(r: ViewRow): NotificationView {
   return { id: r.id, kind: r.kind, uploadId: r.upload_id, actorHandle: r.actor_handle, createdAt: r.created_at, readAt: r.read_at };
-}
-
-/** TypeORM's postgres driver returns [rows, affected] for UPDATE through query(). */
-function rowCount(result: unknown): number {
-  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }

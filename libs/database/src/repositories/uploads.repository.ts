@@ -4,6 +4,7 @@ import { ThumbnailEntity, UploadEntity } from '../entities';
 import { Keyset, toPage } from '../keyset-cursor';
 import { OutboxRepository } from './outbox.repository';
 import { StorageGarbageRepository } from './storage-garbage.repository';
+import { returnedRows, rowCount } from './query-result';
 
 export type NewUpload = Pick<
   UploadEntity,
@@ -148,14 +149,4 @@ export class UploadsRepository {
       return true;
     });
   }
-}
-
-/** TypeORM's postgres driver returns [rows, affected] for UPDATE and DELETE through query(). */
-function returnedRows<T>(result: unknown): T[] {
-  return Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : [];
-}
-
-/** TypeORM's postgres driver returns [rows, affected] for UPDATE through query(). */
-function rowCount(result: unknown): number {
-  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }
