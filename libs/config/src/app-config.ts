@@ -16,6 +16,7 @@ export abstract class AppConfig {
   declare storage: { dir: string };
   declare connectBackoffMaxMs: number;
   declare outboxPollMs: number;
+  declare reconciler: { intervalSeconds: number; stuckAfterSeconds: number; orphanGraceSeconds: number };
   declare api: {
     host: string;
     port: number;
@@ -72,6 +73,7 @@ export function toAppConfig(env: Env): AppConfig {
     storage: { dir: resolve(env.STORAGE_DIR) },
     connectBackoffMaxMs: env.CONNECT_BACKOFF_MAX_MS,
     outboxPollMs: env.OUTBOX_POLL_MS,
+    reconciler: { intervalSeconds: env.RECONCILE_INTERVAL_SECONDS, stuckAfterSeconds: env.STUCK_UPLOAD_SECONDS, orphanGraceSeconds: env.ORPHAN_GRACE_SECONDS },
     api: {
       host: env.API_HOST,
       port: env.API_PORT,

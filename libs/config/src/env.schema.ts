@@ -41,6 +41,11 @@ export const envSchema = z.object({
   // Followers per fan-out page: one INSERT … SELECT and one Redis pipeline each.
   FANOUT_BATCH_SIZE: positiveInt.max(10_000).default(1000),
   OUTBOX_POLL_MS: positiveInt.default(1000),
+  // The api's reconciler: how often it looks, how long an unfinished upload may go without a sign of life
+  // before it is published again, and how old an original with no row must be before it is removed.
+  RECONCILE_INTERVAL_SECONDS: positiveInt.max(86_400).default(60),
+  STUCK_UPLOAD_SECONDS: positiveInt.default(900),
+  ORPHAN_GRACE_SECONDS: positiveInt.min(1).default(3600),
 
   API_HOST: z.string().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),

@@ -2,11 +2,10 @@ import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { Social1765000000000 } from './migrations/1765000000000-social';
-import { InterruptedAttempts1766000000000 } from './migrations/1766000000000-interrupted-attempts';
-import { OutboxLease1766000000001 } from './migrations/1766000000001-outbox-lease';
+import { Reliability1766000000000 } from './migrations/1766000000000-reliability';
 import { TypeOrmLogger } from './typeorm-logger';
 
-export const MIGRATIONS = [InitialSchema1764000000000, Social1765000000000, InterruptedAttempts1766000000000, OutboxLease1766000000001];
+export const MIGRATIONS = [InitialSchema1764000000000, Social1765000000000, Reliability1766000000000];
 
 /** The one description of how darkroom talks to Postgres. Schema changes go through MIGRATIONS only. */
 export function dataSourceOptions(url: string, applicationName: string): DataSourceOptions {

@@ -10,6 +10,8 @@ import { PhotoStore, StoredFile, TempFile } from './photo-store';
 export class MemoryPhotoStore extends PhotoStore {
   readonly temps = new Map<string, Buffer>();
   readonly files = new Map<string, Buffer>();
+  /** When each file was written; `write` stamps now, a spec may backdate. */
+  readonly writtenAt = new Map<string, Date>();
   failCommit?: Error;
 
   /** A finished temp file, as the upload storage engine leaves one. */
@@ -37,6 +39,7 @@ export class MemoryPhotoStore extends PhotoStore {
     if (!data) throw new Error(`no temp file ${tempId}`);
     this.temps.delete(tempId);
     this.files.set(key, data);
+    this.writtenAt.set(key, new Date());
   }
 
   async discardTemp(tempId: string): Promise<void> {
@@ -49,6 +52,7 @@ export class MemoryPhotoStore extends PhotoStore {
 
   async write(key: string, data: Buffer): Promise<void> {
     this.files.set(key, data);
+    this.writtenAt.set(key, new Date());
   }
 
   async read(key: string): Promise<StoredFile | null> {
@@ -62,6 +66,12 @@ export class MemoryPhotoStore extends PhotoStore {
 
   async delete(key: string): Promise<void> {
     this.files.delete(key);
+    this.writtenAt.delete(key);
+  }
+
+  async *filesWrittenBefore(dirKey: string, before: Date): AsyncIterable<string[]> {
+    const keys = [...this.files.keys()].filter((key) => key.startsWith(`${dirKey}/`) && (this.writtenAt.get(key) ?? new Date(0)) < before);
+    if (keys.length > 0) yield keys;
   }
 
   async checkWritable(): Promise<void> {}

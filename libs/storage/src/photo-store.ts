@@ -31,6 +31,8 @@ export abstract class PhotoStore {
   abstract delete(key: string): Promise<void>;
   /** Removes the directory `dirKey` if it is empty (the folder of a deleted upload's thumbnails); absent is fine. */
   abstract prune(dirKey: string): Promise<void>;
+  /** Every file under `dirKey` (at any depth) last written before `before`, a batch at a time; absent is empty. */
+  abstract filesWrittenBefore(dirKey: string, before: Date): AsyncIterable<string[]>;
   /** Throws when the store cannot be written (health check). */
   abstract checkWritable(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { PhotoStore, StoredFile, TempFile } from './photo-store';
 
 const KEY_PATTERN = /^(?:[a-z0-9_-]+\/)*[a-z0-9_-]+(?:\.[a-z0-9]+)?$/i;
 const TEMP_PATTERN = /^tmp\/[0-9a-f-]{36}$/;
+const LIST_BATCH = 500;
 
 /**
  * The shared photo volume. Scratch files live under `tmp/` on the same
@@ -82,6 +83,19 @@ export class VolumeStore extends PhotoStore {
     }
   }
 
+  async *filesWrittenBefore(dirKey: string, before: Date): AsyncIterable<string[]> {
+    let batch: string[] = [];
+    for await (const key of this.walk(dirKey)) {
+      const info = await stat(this.pathOf(key)).catch(() => undefined); // removed meanwhile: not ours to judge
+      if (info?.isFile() && info.mtime < before) batch.push(key);
+      if (batch.length >= LIST_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
   async checkWritable(): Promise<void> {
     await access(this.pathOf('tmp'), constants.W_OK);
   }
@@ -106,6 +120,23 @@ export class VolumeStore extends PhotoStore {
       }
     }
     return removed;
+  }
+
+  /** Keys under `dirKey`, depth first, one directory in memory at a time. */
+  private async *walk(dirKey: string): AsyncIterable<string> {
+    let entries;
+    try {
+      entries = await readdir(this.pathOf(dirKey), { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const key = `${dirKey}/${entry.name}`;
+      if (!KEY_PATTERN.test(key)) continue; // not a name this store writes: never touched
+      if (entry.isDirectory()) yield* this.walk(key);
+      else if (entry.isFile()) yield key;
+    }
   }
 
   private tempPath(tempId: string): string {

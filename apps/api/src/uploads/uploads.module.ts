@@ -6,6 +6,7 @@ import { ImageUploadedSink, OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
 import { ImageProbe } from './image-probe';
 import { StorageGarbageCollector } from './storage-garbage.collector';
+import { reconciled, UploadReconciler } from './upload-reconciler';
 import { UploadStorageEngine } from './upload-storage.engine';
 import { UploadViews } from './upload-views';
 import { IMAGES_OUTBOX_RELAY, UploadsService, uploadsAccepted } from './uploads.service';
@@ -27,6 +28,8 @@ import { UploadsController } from './uploads.controller';
   providers: [
     UploadsService,
     StorageGarbageCollector,
+    UploadReconciler,
+    reconciled,
     UploadViews,
     uploadsAccepted,
     ImageProbe,

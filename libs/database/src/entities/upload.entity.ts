@@ -47,6 +47,10 @@ export class UploadEntity {
   @Column({ name: 'interrupted_attempts', type: 'int', default: 0 })
   interruptedAttempts: number;
 
+  /** The pipeline's last sign of life for an unfinished upload (accepted, attempt begun or let go, published again). */
+  @Column({ name: 'touched_at', type: 'timestamptz', default: () => 'now()' })
+  touchedAt: Date;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -16,6 +16,14 @@ export interface OutboxEvent {
   payload: object;
 }
 
+export interface StuckUpload {
+  id: string;
+  ownerId: string;
+  originalKey: string;
+  mime: string;
+  status: 'queued' | 'processing';
+}
+
 export type NewThumbnail = Omit<ThumbnailEntity, 'uploadId'>;
 
 @Injectable()
@@ -28,6 +36,39 @@ export class UploadsRepository {
       await tx.insert(UploadEntity, { ...upload, status: 'queued', attempts: 0 });
       await OutboxRepository.add(tx, event.topic, event.payload);
     });
+  }
+
+  /**
+   * Unfinished uploads the pipeline has shown no sign of life for in `silentSeconds` (their message lost, or
+   * parked where no worker looks): each gets a new outbox event from `eventOf` and its clock reset, in one
+   * transaction; SKIP LOCKED lets every api replica run this at once.
+   */
+  async republishSilent(silentSeconds: number, limit: number, eventOf: (upload: StuckUpload) => OutboxEvent): Promise<StuckUpload[]> {
+    return this.db.transaction(async (tx) => {
+      const stuck = returnedRows<StuckUpload>(
+        await tx.query(
+          `UPDATE uploads u SET touched_at = now()
+             FROM (SELECT id FROM uploads
+                    WHERE status IN ('queued', 'processing') AND touched_at < now() - make_interval(secs => $1)
+                    ORDER BY touched_at LIMIT $2 FOR UPDATE SKIP LOCKED) silent
+            WHERE u.id = silent.id
+            RETURNING u.id, u.owner_id AS "ownerId", u.original_key AS "originalKey", u.mime, u.status`,
+          [silentSeconds, limit],
+        ),
+      );
+      for (const upload of stuck) {
+        const event = eventOf(upload);
+        await OutboxRepository.add(tx, event.topic, event.payload);
+      }
+      return stuck;
+    });
+  }
+
+  /** Which of these ids have a row (any status): an original whose id has none is an orphan. */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: Array<{ id: string }> = await this.db.query(`SELECT id FROM uploads WHERE id = ANY($1::uuid[])`, [ids]);
+    return new Set(rows.map((r) => r.id));
   }
 
   findById(id: string): Promise<UploadEntity | null> {
@@ -95,7 +136,7 @@ export class UploadsRepository {
    */
   async startAttempt(id: string): Promise<{ interrupted: number } | null> {
     const result = await this.db.query(
-      `UPDATE uploads SET status = 'processing', attempts = attempts + 1,
+      `UPDATE uploads SET status = 'processing', attempts = attempts + 1, touched_at = now(),
               interrupted_attempts = interrupted_attempts + CASE WHEN status = 'processing' THEN 1 ELSE 0 END
         WHERE id = $1 AND status IN ('queued', 'processing')
         RETURNING interrupted_attempts`,
@@ -107,7 +148,7 @@ export class UploadsRepository {
 
   /** An attempt that ends without finishing (deferred, or retried later) lets go of the upload: `queued` again. */
   async releaseAttempt(id: string): Promise<void> {
-    await this.db.query(`UPDATE uploads SET status = 'queued' WHERE id = $1 AND status = 'processing'`, [id]);
+    await this.db.query(`UPDATE uploads SET status = 'queued', touched_at = now() WHERE id = $1 AND status = 'processing'`, [id]);
   }
 
   /**
