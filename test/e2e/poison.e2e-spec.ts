@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { eventually, type UserSession } from './support/api-client';
-import type { AppProcess } from './support/app-process';
+import { type AppProcess, ENTRY, ROOT } from './support/app-process';
 import { logLinesIn } from './support/inspect';
 import { grainyJpeg, smallJpeg } from './support/photos';
 import { PrivateStack } from './support/private-stack';
@@ -14,6 +16,19 @@ describe('a photo that kills every worker that picks it up', () => {
   const workers = new Map<string, AppProcess>();
   const starting: Array<Promise<void>> = [];
   let user: UserSession;
+  let poison: string;
+
+  /** `npm run dlq -- …` against this stack: its exit code and what it printed. */
+  const dlq = async (...args: string[]): Promise<{ code: number; out: string }> => {
+    const entry = ENTRY.api.replace('main.js', 'dlq.js');
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [entry, ...args], { cwd: ROOT, env: stack.env });
+      return { code: 0, out: stdout };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, out: failed.stdout + failed.stderr };
+    }
+  };
 
   /** A worker in `slot`, watched from its spawn on; the supervisor's part, so its readiness is not awaited. */
   const startWorker = async (slot: string, generation: number): Promise<void> => {
@@ -36,7 +51,7 @@ describe('a photo that kills every worker that picks it up', () => {
 
   it('ends `failed` with a reason after JOB_MAX_ATTEMPTS deaths, is dead-lettered, and the rest of the batch ends `done`', async () => {
     // Big enough that its worker is still at it when the test sees it begin.
-    const poison = await stack.upload(user, await grainyJpeg(6000, 4000), 'poison.jpg');
+    poison = await stack.upload(user, await grainyJpeg(6000, 4000), 'poison.jpg');
     const others = await Promise.all(Array.from({ length: 6 }, async (_, i) => stack.upload(user, await smallJpeg(7700 + i), `fine-${i}.jpg`)));
 
     // Each delivery of the poison: find the worker that began it (its "developing upload" line) and kill it at
@@ -67,5 +82,31 @@ describe('a photo that kills every worker that picks it up', () => {
       expect(dead.messageCount).toBe(1);
       expect((await channel.checkQueue(stack.queues.queue)).messageCount).toBe(0);
     });
+  });
+
+  it('npm run dlq: list shows the parked message and keeps it, replay develops it once the deaths stop, purge wants --yes', async () => {
+    for (let i = 0; i < 2; i++) {
+      const listed = await dlq('list');
+      expect(listed.code).toBe(0);
+      expect(listed.out).toContain(poison);
+      expect(listed.out).toContain('1 message(s) in');
+    }
+    await stack.amqp(async (channel) => expect((await channel.checkQueue(stack.queues.deadQueue)).messageCount).toBe(1));
+
+    // The operator gave the workers more memory: nothing kills them now.
+    const replayed = await dlq('replay');
+    expect(replayed).toEqual({ code: 0, out: expect.stringContaining(`upload ${poison}: failed → queued`) });
+    expect(replayed.out).toContain('1 message(s) replayed');
+    const developed = await eventually('the replayed photo to be developed', () => stack.view(user, poison), (u) => u.status === 'done', 60_000);
+    expect(developed.thumbnails).toHaveLength(3);
+
+    // Something no worker can read lands in the dead-letter queue too; purge drops it only when told twice.
+    await stack.amqp(async (channel) => {
+      channel.sendToQueue(stack.queues.queue, Buffer.from('not json'), { type: 'image.uploaded', messageId: 'junk-1', persistent: true });
+      await eventually('the junk dead-lettered', () => channel.checkQueue(stack.queues.deadQueue), (q) => q.messageCount === 1, 20_000);
+    });
+    expect(await dlq('purge')).toEqual({ code: 2, out: expect.stringContaining('purge drops every message for good: add --yes') });
+    expect(await dlq('purge', '--yes')).toEqual({ code: 0, out: expect.stringContaining('purged 1 message(s)') });
+    expect(await dlq('sweep')).toEqual({ code: 2, out: expect.stringContaining('unknown command "sweep"') });
   });
 });

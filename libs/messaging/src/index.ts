@@ -1,6 +1,7 @@
 export { AmqpJobContext, type JobOutcome } from './amqp-job.context';
 export { ConsumerMetrics, consumerMetricsProviders, JOB_DURATION, JOBS_TOTAL, type SettledAs } from './consumer-metrics';
 export { declareImagesTopology, type ImagesTopologyNames } from './images-topology';
+export { DeadLetters, type DeadLetter } from './dead-letters';
 export { bullConnection, bullQueueNames, bullRootModule, DURABLE_JOB_OPTIONS, FAN_OUT_FLOW, notificationsQueueModule } from './bull-queues';
 export { UploadEventsQueue } from './upload-events.queue';
 export { OutboxRelay, type OutboxSink } from './outbox-relay';

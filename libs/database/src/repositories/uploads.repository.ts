@@ -64,6 +64,19 @@ export class UploadsRepository {
     });
   }
 
+  /**
+   * Puts a failed upload back in the queue, as new (attempts and deaths forgotten), for an operator who
+   * replays its dead-lettered message; false when it is not `failed` (finished, or never failed).
+   */
+  async requeueFailed(id: string): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE uploads SET status = 'queued', failure_reason = NULL, processed_at = NULL, attempts = 0, interrupted_attempts = 0, touched_at = now()
+        WHERE id = $1 AND status = 'failed'`,
+      [id],
+    );
+    return rowCount(result) > 0;
+  }
+
   /** Which of these ids have a row (any status): an original whose id has none is an orphan. */
   async existingIds(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
