@@ -16,6 +16,14 @@ export function requestIdOf(req: IncomingMessage): string {
   return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
 }
 
+/** Query parameters that are credentials: a signed URL's signature, a stream ticket, a token. */
+const SECRET_PARAMS = /([?&](?:sig|ticket|token|access_token)=)[^&#]*/gi;
+
+/** The URL as it may be logged: every credential in its query replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_PARAMS, '$1[redacted]');
+}
+
 /**
  * One JSON line per event (pino), tagged with service and instance; secrets
  * and the Authorization header never reach the log.
@@ -71,8 +79,8 @@ export class LoggingModule {
               // probes and scrapes every few seconds would bury the lines that matter (one per job, one per request)
               autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)(\/|\?|$)/.test(req.url ?? '') },
               serializers: {
-                // Signed URLs carry their signature in the query: keep it out of the log.
-                req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url?.replace(/sig=[^&]+/, 'sig=[redacted]') }),
+                // Signed URLs carry their signature in the query, stream URLs a ticket: keep them out of the log.
+                req: (req: { method: string; url?: string }) => ({ method: req.method, url: req.url === undefined ? undefined : redactUrl(req.url) }),
               },
             };
             const destination = logDestination(config);
