@@ -57,9 +57,27 @@ describe('parseEnv', () => {
     const named = error.problems.map((p) => p.split(':')[0]).sort();
     expect(named).toEqual(['API_PORT', 'RABBITMQ_URL', 'URL_SIGNING_SECRET', 'WORKER_CONCURRENCY']);
     for (const variable of named) expect(error.message).toContain(variable);
-    expect(error.message).toContain('"abc"');
+    expect(error.message).toMatch(/API_PORT: .*number/);
     expect(error.message).toContain('must be a URL starting with amqp:// or amqps://');
     expect(error.message).toContain('must be at least 16 characters');
+  });
+
+  it('names the variable and the rule but never prints the value, which may be a password or a secret', () => {
+    const databaseUrl = 'mysql://darkroom:hunter2-db-password@db.internal:3306/photos';
+    const secret = 'tooshort-s3cr3t';
+    const error = configErrorOf({ DATABASE_URL: databaseUrl, URL_SIGNING_SECRET: secret, API_PORT: 'port-value-x', LOG_LEVEL: 'loud-value-y' });
+
+    expect(error.problems).toHaveLength(4);
+    expect(error.problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^DATABASE_URL: must be a URL starting with postgres:\/\/ or postgresql:\/\/$/),
+      expect.stringMatching(/^API_PORT: /),
+      expect.stringMatching(/^URL_SIGNING_SECRET: must be at least 16 characters$/),
+      expect.stringMatching(/^LOG_LEVEL: /),
+    ]));
+    for (const value of [databaseUrl, 'hunter2-db-password', 'db.internal', secret, 'port-value-x', 'loud-value-y']) {
+      expect(error.message).not.toContain(value);
+      expect(JSON.stringify(error.problems)).not.toContain(value);
+    }
   });
 
   it('refuses out-of-range and malformed values', () => {

@@ -17,11 +17,26 @@ export async function sql<T = Record<string, unknown>>(text: string, params: unk
 /** Every file on the photo volume, as keys relative to it (temp files included). */
 export function storedFiles(): string[] {
   const root = readState().storageDir;
-  const walk = (dir: string): string[] =>
-    readdirSync(dir).flatMap((name) => {
+  // A worker or a delete may remove a file or folder while we walk: what is gone is not stored.
+  const gone = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+  const walk = (dir: string): string[] => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (error) {
+      if (gone(error)) return [];
+      throw error;
+    }
+    return names.flatMap((name) => {
       const path = join(dir, name);
-      return statSync(path).isDirectory() ? walk(path) : [relative(root, path)];
+      try {
+        return statSync(path).isDirectory() ? walk(path) : [relative(root, path)];
+      } catch (error) {
+        if (gone(error)) return [];
+        throw error;
+      }
     });
+  };
   return walk(root);
 }
 

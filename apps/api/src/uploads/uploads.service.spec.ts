@@ -1,4 +1,4 @@
-import { Logger, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, Logger, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { AppConfig } from '@darkroom/config';
 import { imageUploadedV1 } from '@darkroom/contracts';
 import type { NewUpload, OutboxEvent, UploadsRepository } from '@darkroom/database';
@@ -136,6 +136,19 @@ describe('UploadsService.accept', () => {
     expect(insertQueued).not.toHaveBeenCalled();
     expect(kick).not.toHaveBeenCalled();
     expect(await acceptedCount()).toBe(0);
+  });
+
+  it.each([
+    ['a NUL byte', 'evil\u0000.jpg', 'filename must not contain control characters'],
+    ['invalid UTF-8 (decoded to U+FFFD)', Buffer.from([0x63, 0xff, 0x2e, 0x6a, 0x70, 0x67]).toString('utf8'), 'filename must be valid UTF-8'],
+  ])('refuses a filename with %s (400 naming it) before looking at the file, discarding the temp file', async (_what, originalname, message) => {
+    const error = await service.accept(OWNER_ID, receivedFile({ originalname }), undefined, 'req-42').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(BadRequestException);
+    expect((error as Error).message).toBe(message);
+    expect(probe).not.toHaveBeenCalled();
+    expect(store.temps.size).toBe(0);
+    expect(insertQueued).not.toHaveBeenCalled();
   });
 
   it('refuses an image over MAX_INPUT_PIXELS, discarding the temp file and recording nothing', async () => {

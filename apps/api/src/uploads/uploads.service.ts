@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, NotFoundException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
@@ -8,6 +8,7 @@ import { IMAGE_UPLOADED, ImageUploadedV1, originalKey, thumbnailKey, VARIANT_NAM
 import { UploadsRepository } from '@darkroom/database';
 import { OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
+import { textProblem } from '../http/clean-text';
 import { parseCursorParam } from '../http/page-cursor';
 import { AcceptedUploadDto, UploadDto, UploadPageDto } from './dto/upload.dto';
 import { ImageProbe } from './image-probe';
@@ -44,6 +45,9 @@ export class UploadsService {
   async accept(ownerId: string, file: ReceivedFile, caption: string | undefined, requestId: string): Promise<AcceptedUploadDto> {
     let committedKey: string | undefined;
     try {
+      // The filename is only metadata, but it is stored and shown: the same rules as any other text.
+      const nameProblem = textProblem('filename', file.originalname);
+      if (nameProblem) throw new BadRequestException(nameProblem);
       const image = await this.probe.probe(this.store.localPath(file.tempId));
       if (!image) {
         throw new UnsupportedMediaTypeException(

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsCleanText } from '../../http/clean-text';
 
 export class UploadFormDto {
   @ApiProperty({ type: 'string', format: 'binary', description: 'the photo (JPEG, PNG, WebP, GIF, TIFF or AVIF)' })
@@ -10,6 +11,7 @@ export class UploadFormDto {
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @IsCleanText({ lineBreaks: true })
   caption?: string;
 }
 

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import { IsCleanText } from '../../http/clean-text';
 
 export const HANDLE_PATTERN = /^[a-z0-9_]{3,30}$/;
 export const HANDLE_MESSAGE = 'handle must be 3-30 characters of a-z, 0-9 and _';
@@ -14,6 +15,7 @@ export class CreateUserDto {
   @IsOptional()
   @IsString()
   @Length(1, 100)
+  @IsCleanText()
   displayName?: string;
 
   @ApiPropertyOptional({ example: 'ada@example.org' })
