@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { apiClient } from '../../e2e/support/api-client';
 import { AppProcess, ENTRY, ROOT, spawnApp, stopApp, waitUntilReady } from '../../e2e/support/app-process';
@@ -98,14 +98,35 @@ export class FaultStack {
     await this.waitUntilAllReady();
   }
 
+  /** One more api on the same servers and volume, on a port of its own; destroy() stops it too. */
+  async spawnApi(name: string): Promise<RunningApp & { url: string }> {
+    const port = await freePort();
+    const app = spawnApp(name, ENTRY.api, { ...this.env, API_PORT: String(port) }, this.logsDir);
+    const url = `http://127.0.0.1:${port}`;
+    this.apps[name] = { app, health: `${url}/health/ready` };
+    await waitUntilReady(app, `${url}/health/ready`);
+    return { app, health: `${url}/health/ready`, url };
+  }
+
+  /** Every file on the photo volume, as paths relative to it (temp files under tmp/ included). */
+  storedFiles(): string[] {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        return statSync(path).isDirectory() ? walk(path) : [relative(this.storageDir, path)];
+      });
+    return walk(this.storageDir).sort();
+  }
+
   /** Every app answers 200 on /health/ready. */
   async waitUntilAllReady(timeoutMs = 60_000): Promise<void> {
     await Promise.all(Object.values(this.apps).map(({ app, health }) => waitUntilReady(app, health, timeoutMs)));
   }
 
-  /** The apps that exited (none should, whatever the servers do). */
-  crashed(): string[] {
+  /** The apps that exited (none should, whatever the servers do); `except` names those a test stopped itself. */
+  crashed(...except: string[]): string[] {
     return Object.values(this.apps)
+      .filter(({ app }) => !except.includes(app.name))
       .filter(({ app }) => app.child.exitCode !== null || app.child.signalCode !== null)
       .map(({ app }) => `${app.name} (${app.child.exitCode ?? app.child.signalCode})`);
   }
