@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { chownSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +10,16 @@ import { Client } from 'pg';
 import { freePort } from '../../e2e/support/late-proxy';
 
 const run = promisify(execFile);
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** The newest Postgres of the Debian packages (initdb and pg_ctl are not on the PATH there). */
+function postgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error(`no initdb under ${root}: install the postgresql package (.ci/run does)`);
+  return join(root, newest, 'bin');
+}
+const PG_BIN = postgresBin();
+const AS_ROOT = process.getuid?.() === 0;
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
 /**
@@ -254,10 +263,11 @@ export class PostgresServer implements TestServer {
 
   static async create(): Promise<PostgresServer> {
     const server = new PostgresServer(await freePort(), tempDir('postgres'));
-    // initdb and postgres refuse to run as root: the dir belongs to postgres.
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    const uid = Number(stdout.trim());
-    chownSync(server.dir, uid, uid);
+    if (AS_ROOT) {
+      // initdb and postgres refuse to run as root: as root, they run as postgres, in a dir it owns.
+      const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]).then((ids) => ids.map((id) => Number(id.stdout.trim())));
+      chownSync(server.dir, uid!, gid!);
+    }
     try {
       await server.asPostgres(`${PG_BIN}/initdb`, ['-D', server.data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
     } catch (error) {
@@ -334,6 +344,7 @@ export class PostgresServer implements TestServer {
   }
 
   private async asPostgres(file: string, args: string[]): Promise<void> {
-    await run('runuser', ['-u', 'postgres', '--', file, ...args], { cwd: this.dir, env: { PATH: process.env.PATH } });
+    const [command, commandArgs] = AS_ROOT ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
+    await run(command, commandArgs, { cwd: this.dir, env: { PATH: process.env.PATH } });
   }
 }
