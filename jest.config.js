@@ -1,5 +1,6 @@
 /**
  * Unit specs sit beside the code; e2e suites under test/e2e start the real apps against real services;
+ * the faults suite under test/faults starts private Postgres, RabbitMQ and Redis servers and stops, kills and restarts them;
  * the compose suite under test/compose runs docker-compose.yml itself (`npm run test:compose`, not part of `npm test`).
  */
 const moduleNameMapper = {
@@ -37,6 +38,16 @@ module.exports = {
       transformIgnorePatterns,
       // testTimeout is not read per project; this file sets it for e2e (builds and real processing).
       setupFilesAfterEnv: ['<rootDir>/test/e2e/support/e2e-timeout.ts'],
+    },
+    {
+      displayName: 'faults',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/faults/**/*.faults-spec.ts'],
+      moduleNameMapper,
+      transform,
+      transformIgnorePatterns,
+      setupFilesAfterEnv: ['<rootDir>/test/faults/support/faults-timeout.ts'],
     },
     {
       displayName: 'compose',

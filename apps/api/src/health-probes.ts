@@ -3,12 +3,17 @@ import { RabbitPublisher, RedisHealth } from '@darkroom/messaging';
 import { ReadinessProbe } from '@darkroom/observability';
 import { PhotoStore } from '@darkroom/storage';
 
-/** The api is ready when it can record uploads (Postgres), queue them (RabbitMQ), store them, and reach Redis. */
+/**
+ * The api is ready when it can record uploads (Postgres), store them, and reach Redis. RabbitMQ is reported but
+ * optional: an accepted upload waits in the outbox (same transaction as its row) until the relay can publish it,
+ * so a broker outage delays photos and must not take every api replica out of rotation.
+ */
 export function apiReadinessProbes(db: DataSource, publisher: RabbitPublisher, redis: RedisHealth, store: PhotoStore): ReadinessProbe[] {
   return [
     { name: 'postgres', check: () => db.query('SELECT 1') },
     {
       name: 'rabbitmq',
+      optional: 'uploads are accepted and wait in the outbox until RabbitMQ is back',
       check: async () => {
         if (!publisher.ready) throw new Error('no open channel to RabbitMQ');
       },

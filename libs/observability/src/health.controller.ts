@@ -6,6 +6,12 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 export interface ReadinessProbe {
   name: string;
   check(): Promise<unknown>;
+  /**
+   * Set when the process still does its job without this dependency, saying how (e.g. the api keeps
+   * accepting uploads into the outbox while RabbitMQ is down). A failing optional probe shows as
+   * `degraded` with this reason in the details, and the process stays ready (200).
+   */
+  optional?: string;
 }
 
 export const READINESS_PROBES = Symbol('READINESS_PROBES');
@@ -26,20 +32,26 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Every dependency answers now: send it work if so (503 naming the failing ones if not). */
+  /**
+   * Every required dependency answers now: send it work if so (503 naming the failing ones if not).
+   * An optional one that fails is reported `degraded`, with its message, without failing the check.
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
     return this.health.check(
-      this.probes.map(
-        (probe) => () =>
-          this.indicators
-            .check(probe.name)
-            .attempt(async () => {
-              await probe.check();
-            })
-            .withTimeout(PROBE_TIMEOUT_MS),
-      ),
+      this.probes.map((probe) => async () => {
+        const result = await this.indicators
+          .check(probe.name)
+          .attempt(async () => {
+            await probe.check();
+          })
+          .withTimeout(PROBE_TIMEOUT_MS);
+        const outcome = result[probe.name];
+        if (probe.optional === undefined || outcome?.status !== 'down') return result;
+        const { status: _down, ...details } = outcome;
+        return this.indicators.check(probe.name).degraded({ ...details, impact: probe.optional });
+      }),
     );
   }
 }

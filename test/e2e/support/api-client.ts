@@ -31,25 +31,14 @@ export interface NotificationItem {
   readAt: string | null;
 }
 
-const state = () => readState();
-
-export function url(path: string): string {
-  return `${state().apiUrl}${path}`;
+/** Where a client talks to: the api's base URL, and a run id that keeps handles apart. */
+export interface ApiTarget {
+  apiUrl: string;
+  runId: string;
 }
 
 export function bearer(session: UserSession | string): Record<string, string> {
   return { authorization: `Bearer ${typeof session === 'string' ? session : session.token}` };
-}
-
-export async function createUser(prefix: string): Promise<UserSession> {
-  const handle = `${prefix}_${state().runId}`.slice(0, 30);
-  const response = await fetch(url('/v1/users'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ handle, displayName: prefix }),
-  });
-  if (response.status !== 201) throw new Error(`POST /v1/users → ${response.status} ${await response.text()}`);
-  return (await response.json()) as UserSession;
 }
 
 export interface FilePart {
@@ -59,26 +48,51 @@ export interface FilePart {
   field?: string;
 }
 
-export async function postUpload(session: UserSession, files: FilePart[], extra: { caption?: string; headers?: Record<string, string> } = {}): Promise<Response> {
-  const form = new FormData();
-  for (const file of files) form.append(file.field ?? 'file', new Blob([file.data], { type: file.type ?? 'application/octet-stream' }), file.name);
-  if (extra.caption !== undefined) form.append('caption', extra.caption);
-  return fetch(url('/v1/uploads'), { method: 'POST', headers: { ...bearer(session), ...extra.headers }, body: form });
+/** The client functions against one api; `target` is read on every call. */
+export function apiClient(target: () => ApiTarget) {
+  const url = (path: string): string => `${target().apiUrl}${path}`;
+
+  async function createUser(prefix: string): Promise<UserSession> {
+    const handle = `${prefix}_${target().runId}`.slice(0, 30);
+    const response = await fetch(url('/v1/users'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ handle, displayName: prefix }),
+    });
+    if (response.status !== 201) throw new Error(`POST /v1/users → ${response.status} ${await response.text()}`);
+    return (await response.json()) as UserSession;
+  }
+
+  function postUpload(session: UserSession, files: FilePart[], extra: { caption?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+    const form = new FormData();
+    for (const file of files) form.append(file.field ?? 'file', new Blob([file.data], { type: file.type ?? 'application/octet-stream' }), file.name);
+    if (extra.caption !== undefined) form.append('caption', extra.caption);
+    return fetch(url('/v1/uploads'), { method: 'POST', headers: { ...bearer(session), ...extra.headers }, body: form });
+  }
+
+  /** Upload one file and return its id (expects 202). */
+  async function upload(session: UserSession, file: FilePart, extra: { caption?: string; headers?: Record<string, string> } = {}): Promise<string> {
+    const response = await postUpload(session, [file], extra);
+    const body = await response.json();
+    if (response.status !== 202) throw new Error(`upload → ${response.status} ${JSON.stringify(body)}`);
+    return (body as { id: string }).id;
+  }
+
+  async function getUpload(session: UserSession, id: string): Promise<UploadView> {
+    const response = await fetch(url(`/v1/uploads/${id}`), { headers: bearer(session) });
+    if (!response.ok) throw new Error(`GET /v1/uploads/${id} → ${response.status} ${await response.text()}`);
+    return (await response.json()) as UploadView;
+  }
+
+  function waitForUpload(session: UserSession, id: string, timeoutMs = 60_000): Promise<UploadView> {
+    return eventually(`upload ${id} to finish`, () => getUpload(session, id), (u) => u.status === 'done' || u.status === 'failed', timeoutMs);
+  }
+
+  return { url, createUser, postUpload, upload, getUpload, waitForUpload };
 }
 
-/** Upload one file and return its id (expects 202). */
-export async function upload(session: UserSession, file: FilePart, extra: { caption?: string; headers?: Record<string, string> } = {}): Promise<string> {
-  const response = await postUpload(session, [file], extra);
-  const body = await response.json();
-  if (response.status !== 202) throw new Error(`upload → ${response.status} ${JSON.stringify(body)}`);
-  return (body as { id: string }).id;
-}
-
-export async function getUpload(session: UserSession, id: string): Promise<UploadView> {
-  const response = await fetch(url(`/v1/uploads/${id}`), { headers: bearer(session) });
-  if (!response.ok) throw new Error(`GET /v1/uploads/${id} → ${response.status} ${await response.text()}`);
-  return (await response.json()) as UploadView;
-}
+/** The e2e suites' client: the api global-setup started. */
+export const { url, createUser, postUpload, upload, getUpload, waitForUpload } = apiClient(readState);
 
 /** Polls the API, as a client would, until `until` holds or the time runs out. */
 export async function eventually<T>(what: string, probe: () => Promise<T>, until: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
@@ -90,8 +104,4 @@ export async function eventually<T>(what: string, probe: () => Promise<T>, until
     await sleep(100);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-}
-
-export function waitForUpload(session: UserSession, id: string, timeoutMs = 60_000): Promise<UploadView> {
-  return eventually(`upload ${id} to finish`, () => getUpload(session, id), (u) => u.status === 'done' || u.status === 'failed', timeoutMs);
 }

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { PhotoStore } from '@darkroom/storage';
+import type { UploadsInFlight } from './uploads-in-flight';
 
 /** What multer hands the controller: the bytes are on the volume already, never in memory. */
 export interface ReceivedFile extends Express.Multer.File {
@@ -14,12 +15,16 @@ export interface ReceivedFile extends Express.Multer.File {
 /**
  * Streams each uploaded part into a temp file on the photo volume, hashing as
  * it goes. Multer enforces the size limit on the stream and calls _removeFile
- * for anything it aborts, so a rejected upload leaves no file behind.
+ * for anything it aborts, so a rejected upload leaves no file behind. Each
+ * file being received is registered in `inFlight`, which aborts it on shutdown.
  */
 export class UploadStorageEngine implements StorageEngine {
-  constructor(private readonly store: PhotoStore) {}
+  constructor(
+    private readonly store: PhotoStore,
+    private readonly inFlight?: UploadsInFlight,
+  ) {}
 
-  _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<ReceivedFile>) => void): void {
+  _handleFile(req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<ReceivedFile>) => void): void {
     const temp = this.store.createTemp();
     const hash = createHash('sha256');
     let size = 0;
@@ -30,13 +35,14 @@ export class UploadStorageEngine implements StorageEngine {
         next(null, chunk);
       },
     });
-    pipeline(file.stream, meter, temp.stream).then(
+    const settled = pipeline(file.stream, meter, temp.stream).then(
       () => callback(null, { tempId: temp.id, size, sha256: hash.digest('hex') }),
-      (error: unknown) => {
-        void this.store.discardTemp(temp.id);
+      async (error: unknown) => {
+        await this.store.discardTemp(temp.id).catch(() => undefined);
         callback(error);
       },
     );
+    this.inFlight?.track(req, settled);
   }
 
   _removeFile(_req: Request, file: Express.Multer.File, callback: (error: Error | null) => void): void {

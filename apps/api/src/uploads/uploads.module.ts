@@ -8,16 +8,19 @@ import { ImageProbe } from './image-probe';
 import { StorageGarbageCollector } from './storage-garbage.collector';
 import { reconciled, UploadReconciler } from './upload-reconciler';
 import { UploadStorageEngine } from './upload-storage.engine';
+import { UploadsInFlight, UploadsInFlightModule } from './uploads-in-flight';
 import { UploadViews } from './upload-views';
 import { IMAGES_OUTBOX_RELAY, UploadsService, uploadsAccepted } from './uploads.service';
 import { UploadsController } from './uploads.controller';
 
 @Module({
   imports: [
+    UploadsInFlightModule,
     MulterModule.registerAsync({
-      inject: [PhotoStore, AppConfig],
-      useFactory: (store: PhotoStore, config: AppConfig) => ({
-        storage: new UploadStorageEngine(store),
+      imports: [UploadsInFlightModule],
+      inject: [PhotoStore, AppConfig, UploadsInFlight],
+      useFactory: (store: PhotoStore, config: AppConfig, inFlight: UploadsInFlight) => ({
+        storage: new UploadStorageEngine(store, inFlight),
         defParamCharset: 'utf8',
         // One file, a caption, and nothing big besides: anything else is a client error.
         limits: { fileSize: config.api.maxUploadBytes, files: 1, fields: 4, fieldSize: 8 * 1024, parts: 6 },
