@@ -13,6 +13,7 @@ import { FollowsModule } from './follows/follows.module';
 import { apiReadinessProbes } from './health-probes';
 import { MediaModule } from './media/media.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { RateLimitModule } from './rate-limit/rate-limit';
 import { UploadsModule } from './uploads/uploads.module';
 import { UsersModule } from './users/users.module';
 
@@ -26,6 +27,7 @@ import { UsersModule } from './users/users.module';
     RabbitModule,
     CacheModule,
     AuthModule,
+    RateLimitModule,
     UsersModule,
     UploadsModule,
     MediaModule,

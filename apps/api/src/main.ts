@@ -1,19 +1,24 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { DEV_URL_SIGNING_SECRET, loadConfig } from '@darkroom/config';
 import { appOptions, HttpMetricsMiddleware } from '@darkroom/observability';
 import { AppModule } from './app.module';
 import { ErrorBodyFilter } from './http/error-body.filter';
-
-const UPLOAD_REQUEST_TIMEOUT_MS = 30 * 60_000;
+import { applyHttpTimeouts, bodyIdleTimeout } from './http/http-timeouts';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(); // a bad variable stops here, naming it
-  const app = await NestFactory.create(AppModule, appOptions(config, 'api'));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, appOptions(config, 'api'));
   app.useLogger(app.get(Logger));
+  // Behind nginx (compose), req.ip (the sign-up rate limit's key) comes from X-Forwarded-For only with this set.
+  app.set('trust proxy', config.api.trustProxy);
+  applyHttpTimeouts(app.getHttpServer() as Server, config.http);
+  app.use(bodyIdleTimeout(config.http.bodyIdleTimeoutMs));
   // app.use, not a module's forRoutes: requests no route matches (404) are timed too
   const httpMetrics = app.get(HttpMetricsMiddleware);
   app.use(httpMetrics.use.bind(httpMetrics));
@@ -33,10 +38,6 @@ async function bootstrap(): Promise<void> {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
   await app.listen(config.api.port, config.api.host);
-  // Node cuts any request still arriving after 5 minutes (server.requestTimeout): a 50 MB upload on a
-  // slow link takes longer. Allow 30; nginx (client_body_timeout) or the socket's own idle timeout
-  // still drops a client that stops sending.
-  (app.getHttpServer() as import('node:http').Server).requestTimeout = UPLOAD_REQUEST_TIMEOUT_MS;
   if (config.api.urlSigningSecret === DEV_URL_SIGNING_SECRET) {
     app.get(Logger).warn('URL_SIGNING_SECRET is the public development default: anyone can forge image links. Set your own (16+ characters).');
   }

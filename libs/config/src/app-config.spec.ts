@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError, parseEnv, toAppConfig } from './app-config';
+import { ConfigError, parseEnv, parseTrustProxy, toAppConfig } from './app-config';
 
 function configErrorOf(raw: Record<string, string | undefined>): ConfigError {
   try {
@@ -122,5 +122,26 @@ describe('toAppConfig', () => {
 
   it('names the instance after host and pid when INSTANCE_NAME is unset', () => {
     expect(toAppConfig(parseEnv({})).instance).toMatch(new RegExp(`-${process.pid}$`));
+  });
+});
+
+describe('rate limits, HTTP timeouts and trust proxy', () => {
+  it('defaults to limits and timeouts that let legitimate use through', () => {
+    const config = toAppConfig(parseEnv({}));
+    expect(config.rateLimits).toEqual({ signUp: { limit: 20, windowSeconds: 3600 }, uploads: { limit: 120, windowSeconds: 60 } });
+    expect(config.http).toEqual({ headersTimeoutMs: 20_000, requestTimeoutMs: 1_800_000, bodyIdleTimeoutMs: 60_000, keepAliveTimeoutMs: 5000 });
+    expect(config.api.trustProxy).toBe(false);
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(() => parseEnv({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '4000' })).toThrow('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (4000)');
+  });
+
+  it('reads TRUST_PROXY as Express does: a boolean, a hop count, or addresses', () => {
+    expect(parseTrustProxy('true')).toBe(true);
+    expect(parseTrustProxy('false')).toBe(false);
+    expect(parseTrustProxy('1')).toBe(1);
+    expect(parseTrustProxy('loopback, 10.0.0.0/8')).toBe('loopback, 10.0.0.0/8');
+    expect(() => parseEnv({ TRUST_PROXY: 'yes please!' })).toThrow('TRUST_PROXY');
   });
 });

@@ -25,11 +25,20 @@ export abstract class AppConfig {
     signedUrlTtlSeconds: number;
     /** nginx internal location that maps to STORAGE_DIR; unset: the api streams thumbnails itself. */
     accelRedirectPrefix: string | undefined;
+    /** Express's "trust proxy" value: who may set X-Forwarded-For. */
+    trustProxy: boolean | number | string;
   };
+  declare rateLimits: { signUp: RateLimit; uploads: RateLimit };
+  declare http: { headersTimeoutMs: number; requestTimeoutMs: number; bodyIdleTimeoutMs: number; keepAliveTimeoutMs: number };
   declare stream: { heartbeatMs: number; maxPerUser: number; ticketTtlSeconds: number };
   declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number };
   declare worker: { httpPort: number; concurrency: number; maxAttempts: number; retryDelayMs: number };
   declare notifier: { httpPort: number; concurrency: number; fanOutBatchSize: number };
+}
+
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -51,7 +60,19 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
+  // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
+  if (result.data.HTTP_HEADERS_TIMEOUT_MS > result.data.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([`HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${result.data.HTTP_REQUEST_TIMEOUT_MS})`]);
+  }
   return result.data;
+}
+
+/** "true" / "false" / a hop count stay what they say; anything else is Express's list of addresses or subnets. */
+export function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 export function toAppConfig(env: Env): AppConfig {
@@ -79,6 +100,17 @@ export function toAppConfig(env: Env): AppConfig {
       urlSigningSecret: env.URL_SIGNING_SECRET,
       signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
       accelRedirectPrefix: env.ACCEL_REDIRECT_PREFIX || undefined,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    },
+    rateLimits: {
+      signUp: { limit: env.SIGNUP_RATE_LIMIT, windowSeconds: env.SIGNUP_RATE_WINDOW_SECONDS },
+      uploads: { limit: env.UPLOAD_RATE_LIMIT, windowSeconds: env.UPLOAD_RATE_WINDOW_SECONDS },
+    },
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      bodyIdleTimeoutMs: env.HTTP_BODY_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     stream: { heartbeatMs: env.STREAM_HEARTBEAT_MS, maxPerUser: env.STREAM_MAX_PER_USER, ticketTtlSeconds: env.STREAM_TICKET_TTL_SECONDS },
     images: {

@@ -49,6 +49,21 @@ export const envSchema = z.object({
 
   API_HOST: z.string().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),
+  // Express's "trust proxy": false (the socket's address is the client), true, a hop count, or addresses/subnets.
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, 'true, false, a hop count, or comma-separated addresses/subnets')
+    .default('false'),
+  // Rate limits (per window, counted in Redis so they hold over all api replicas).
+  SIGNUP_RATE_LIMIT: positiveInt.default(20),
+  SIGNUP_RATE_WINDOW_SECONDS: positiveInt.max(86_400).default(3600),
+  UPLOAD_RATE_LIMIT: positiveInt.default(120),
+  UPLOAD_RATE_WINDOW_SECONDS: positiveInt.max(86_400).default(60),
+  // The api's HTTP server against slow clients.
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.min(1000).default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.min(1000).default(30 * 60_000),
+  HTTP_BODY_IDLE_TIMEOUT_MS: positiveInt.min(500).default(60_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.min(1000).default(5000),
   MAX_UPLOAD_BYTES: positiveInt.default(50 * 1024 * 1024),
   MAX_INPUT_PIXELS: positiveInt.default(100_000_000),
   URL_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_URL_SIGNING_SECRET),

@@ -1,10 +1,11 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UploadedFile, UseFilters, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { UserEntity } from '@darkroom/database';
 import { CurrentUser } from '../auth/auth.decorators';
 import { RequestId } from '../http/request-id.decorator';
 import { AcceptedUploadDto, PageQueryDto, UploadDto, UploadFormDto, UploadPageDto } from './dto/upload.dto';
+import { RateLimited } from '../rate-limit/rate-limit';
 import { UploadLimitsFilter } from './upload-limits.filter';
 import type { ReceivedFile } from './upload-storage.engine';
 import { UploadsService } from './uploads.service';
@@ -17,11 +18,13 @@ export class UploadsController {
 
   @Post()
   @HttpCode(202)
+  @RateLimited('uploads')
   @UseInterceptors(FileInterceptor('file'))
   @UseFilters(UploadLimitsFilter)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadFormDto })
   @ApiAcceptedResponse({ type: AcceptedUploadDto, description: 'stored and queued; poll GET /v1/uploads/{id}' })
+  @ApiTooManyRequestsResponse({ description: 'UPLOAD_RATE_LIMIT uploads by this user in the window; Retry-After says when to try again' })
   upload(
     @CurrentUser() user: UserEntity,
     @UploadedFile() file: ReceivedFile | undefined,
