@@ -175,7 +175,7 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     expect(body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type' });
     expect(body.message).toMatch(/photo\.jpg.*not a supported image/);
     expect(storedFiles()).toEqual(filesBefore);
-    expect(await sql(`SELECT id FROM uploads WHERE original_name = 'photo.jpg'`)).toEqual([]);
+    expect(await sql(`SELECT id FROM uploads WHERE original_name = 'photo.jpg' AND owner_id = $1`, [alice.id])).toEqual([]);
   });
 
   it('answers 413 to a file over MAX_UPLOAD_BYTES, and keeps nothing', async () => {

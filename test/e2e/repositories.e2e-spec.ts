@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, decodeCursor, NotificationsRepository, OutboxRepository, type OutboxRow, UploadsRepository } from '@darkroom/database';
+import { Client } from 'pg';
+import { dataSourceOptions, decodeCursor, NotificationsRepository, OutboxRepository, type OutboxRow, runMigrations, UploadsRepository } from '@darkroom/database';
 import { readState } from './support/e2e-env';
 
 /**
- * The repositories' SQL against the real Postgres of the run (its own users and rows): keyset pages walked
- * through ties, and the statements the reconciler, the worker and the outbox relay rely on.
+ * The repositories' SQL against the real Postgres, in a database of the suite's own (its rows, written
+ * directly, must not show in what other suites count): keyset pages walked through ties, and the
+ * statements the reconciler, the worker and the outbox relay rely on.
  */
 describe('repositories against Postgres', () => {
   let db: DataSource;
@@ -22,14 +24,28 @@ describe('repositories against Postgres', () => {
     return id;
   };
 
+  const state = readState();
+  const databaseName = `darkroom_e2e_${state.runId}_repos`;
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: state.adminDatabaseUrl });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+
   beforeAll(async () => {
-    db = new DataSource(dataSourceOptions(readState().databaseUrl, 'darkroom-e2e-repositories'));
+    await admin(`CREATE DATABASE ${databaseName}`);
+    const url = state.databaseUrl.replace(/[^/]+$/, databaseName);
+    await runMigrations(url);
+    db = new DataSource(dataSourceOptions(url, 'darkroom-e2e-repositories'));
     await db.initialize();
     uploads = new UploadsRepository(db);
     [{ id: owner }] = await db.query(`INSERT INTO users (handle, api_token_hash) VALUES ($1, md5(random()::text)) RETURNING id`, [`repo_${readState().runId}`.slice(0, 30)]);
   });
 
-  afterAll(() => db.destroy());
+  afterAll(async () => {
+    await db.destroy();
+    await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+  });
 
   it('pages uploads newest first through a run of equal timestamps: second and later pages repeat and skip nothing', async () => {
     // 7 uploads at one instant between one newer and one older: pages of 3 must cut through the tie.
@@ -94,7 +110,6 @@ describe('repositories against Postgres', () => {
     const silent = await newUpload(AT);
     const fresh = await newUpload(AT);
     const done = await newUpload(AT, 'done');
-    // Ten minutes: past what this test asks (5) but not what the shared api's own reconciler waits for (15).
     await db.query(`UPDATE uploads SET touched_at = now() - interval '10 minutes' WHERE id = ANY($1::uuid[])`, [[silent, done]]);
 
     const eventOf = (u: { id: string }) => ({ topic: 'spec.republished', payload: { uploadId: u.id } });
