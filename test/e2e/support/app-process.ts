@@ -32,7 +32,9 @@ export function spawnApp(name: string, entry: string, env: NodeJS.ProcessEnv, lo
 export async function waitUntilReady(app: AppProcess, url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (app.child.exitCode !== null) throw new Error(`${app.name} exited with code ${app.child.exitCode} during start-up:\n${tail(app.log)}`);
+    if (app.child.exitCode !== null || app.child.signalCode !== null) {
+      throw new Error(`${app.name} exited (${app.child.signalCode ?? `code ${app.child.exitCode}`}) during start-up:\n${tail(app.log)}`);
+    }
     try {
       const response = await fetch(url);
       if (response.ok) return;
