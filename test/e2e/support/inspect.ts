@@ -3,15 +3,20 @@ import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { readState } from './e2e-env';
 
-/** Read-only looks behind the API, for asserting that a rejected request left nothing behind. */
-export async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: readState().databaseUrl });
+/** One statement on the database at `databaseUrl`, over a connection of its own. */
+export async function sqlAt<T = Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     return (await client.query(text, params)).rows as T[];
   } finally {
     await client.end();
   }
+}
+
+/** Read-only looks behind the API, for asserting that a rejected request left nothing behind. */
+export function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  return sqlAt<T>(readState().databaseUrl, text, params);
 }
 
 /** Every file on the photo volume, as keys relative to it (temp files included). */

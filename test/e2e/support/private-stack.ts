@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import type { UploadView, UserSession } from './api-client';
 import { AppProcess, ENTRY, ROOT, spawnApp, stopApp, waitUntilReady } from './app-process';
 import { readState } from './e2e-env';
+import { sqlAt } from './inspect';
 import { freePort } from './late-proxy';
 
 /**
@@ -89,14 +90,8 @@ export class PrivateStack {
     return (await response.json()) as UploadView;
   }
 
-  async sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-    const client = new Client({ connectionString: this.databaseUrl });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
+  sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    return sqlAt<T>(this.databaseUrl, text, params);
   }
 
   /** Runs `use` on a channel of the stack's broker connection. */

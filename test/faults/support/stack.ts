@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Client } from 'pg';
 import { apiClient } from '../../e2e/support/api-client';
 import { AppProcess, ENTRY, ROOT, spawnApp, stopApp, waitUntilReady } from '../../e2e/support/app-process';
 import { newRunId } from '../../e2e/support/e2e-env';
+import { sqlAt } from '../../e2e/support/inspect';
 import { freePort } from '../../e2e/support/late-proxy';
 import { PostgresServer, RabbitServer, RedisServer, TestServer } from './servers';
 
@@ -134,14 +134,8 @@ export class FaultStack {
       .map(({ app }) => `${app.name} (${app.child.exitCode ?? app.child.signalCode})`);
   }
 
-  async sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-    const client = new Client({ connectionString: this.databaseUrl });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
+  sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    return sqlAt<T>(this.databaseUrl, text, params);
   }
 
   /** Stops the apps, then the servers, and removes the temp dirs; never throws, so afterAll always finishes. */
