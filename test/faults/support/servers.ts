@@ -70,8 +70,29 @@ function tempDir(name: string): string {
   return mkdtempSync(join(tmpdir(), `darkroom-faults-${name}-`));
 }
 
+/** What every server here does the same way: restart is stop then start; destroy stops it (or kills it) and removes its dir. */
+abstract class ServerInTempDir implements TestServer {
+  abstract readonly name: string;
+  abstract readonly port: number;
+  abstract readonly dir: string;
+  abstract get url(): string;
+  abstract start(): Promise<void>;
+  abstract stop(): Promise<void>;
+  abstract kill(): Promise<void>;
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop().catch(() => this.kill());
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
 /** A long-running server process in its own process group, so kill() reaches its children too. */
-abstract class SpawnedServer implements TestServer {
+abstract class SpawnedServer extends ServerInTempDir {
   protected child?: ChildProcess;
   protected readonly log: string;
 
@@ -80,6 +101,7 @@ abstract class SpawnedServer implements TestServer {
     readonly port: number,
     readonly dir: string,
   ) {
+    super();
     this.log = join(dir, `${name}.log`);
   }
 
@@ -128,16 +150,6 @@ abstract class SpawnedServer implements TestServer {
     this.signalGroup(child, 'SIGKILL');
     await gone;
     this.child = undefined;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop().catch(() => this.kill());
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -247,7 +259,7 @@ export class RabbitServer extends SpawnedServer {
 }
 
 /** A Postgres cluster made by initdb (trust auth on 127.0.0.1), run as the postgres user through pg_ctl. */
-export class PostgresServer implements TestServer {
+export class PostgresServer extends ServerInTempDir {
   readonly name = 'postgres';
   private running = false;
   private readonly data: string;
@@ -257,6 +269,7 @@ export class PostgresServer implements TestServer {
     readonly port: number,
     readonly dir: string,
   ) {
+    super();
     this.data = join(dir, 'data');
     this.log = join(dir, 'postgres.log');
   }
@@ -331,16 +344,6 @@ export class PostgresServer implements TestServer {
       15_000,
     );
     this.running = false;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop().catch(() => this.kill());
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private async asPostgres(file: string, args: string[]): Promise<void> {
