@@ -4,3 +4,4 @@ export * from './storage-keys';
 export * from './thumbnail-variants';
 export * from './live-notification';
 export * from './fan-out.job';
+export * from './uuid';

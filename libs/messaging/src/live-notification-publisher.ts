@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { AppConfig } from '@darkroom/config';
-import { liveNotificationChannel, liveNotificationV1, LiveNotificationV1 } from '@darkroom/contracts';
+import { liveNotificationChannel, liveNotificationV1, LiveNotificationV1, UUID_PATTERN } from '@darkroom/contracts';
 import { createRedis } from './redis-connection';
 
 /** What publishing needs of a Redis connection: ioredis' `Redis` has it, a spec hands in a fake. */
@@ -28,7 +28,6 @@ export interface LiveNotificationBatch {
 }
 
 // Every field of a recipient has a fixed width once checked: two uuids and a millisecond UTC timestamp.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const RECIPIENT_BYTES = 36 + 36 + 24;
 
@@ -90,7 +89,7 @@ export class LiveNotificationPublisher implements OnApplicationShutdown {
     const packed = Buffer.allocUnsafe(batch.recipients.length * RECIPIENT_BYTES);
     let at = 0;
     for (const { userId, id, createdAt } of batch.recipients) {
-      if (!UUID.test(userId) || !UUID.test(id) || !ISO_UTC.test(createdAt)) {
+      if (!UUID_PATTERN.test(userId) || !UUID_PATTERN.test(id) || !ISO_UTC.test(createdAt)) {
         throw new Error(`live notification ${JSON.stringify(id)} for ${JSON.stringify(userId)} at ${JSON.stringify(createdAt)} breaks the contract`);
       }
       packed.write(userId, at, 'latin1');

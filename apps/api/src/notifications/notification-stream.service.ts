@@ -4,7 +4,7 @@ import { BeforeApplicationShutdown, HttpException, HttpStatus, Injectable, Logge
 import { InjectMetric, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
-import type { LiveNotificationV1 } from '@darkroom/contracts';
+import { type LiveNotificationV1, UUID_PATTERN } from '@darkroom/contracts';
 import { Keyset, NotificationsRepository } from '@darkroom/database';
 import { LiveNotificationSubscriber } from '@darkroom/messaging';
 import { LiveStream } from './live-stream';
@@ -30,7 +30,6 @@ export const CATCH_UP_MARGIN_MS = 10_000;
 const CATCH_UP_CONCURRENCY = 8;
 /** Shutdown waits this long at most for Redis to forget the closed streams' slots; their leases expire anyway. */
 const SHUTDOWN_RELEASE_MS = 2000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
 interface Replay {
@@ -130,7 +129,7 @@ export class NotificationStreamService implements OnModuleInit, BeforeApplicatio
   }
 
   private async replayAfter(userId: string, lastEventId: string): Promise<Replay> {
-    const after = UUID.test(lastEventId) ? await this.notifications.keysetOf(userId, lastEventId) : null;
+    const after = UUID_PATTERN.test(lastEventId) ? await this.notifications.keysetOf(userId, lastEventId) : null;
     if (!after) {
       // Not an error worth refusing the stream for (the client may have cleared its data, or sends a stale id): it goes live.
       this.logger.warn({ userId, lastEventId: lastEventId.slice(0, 64) }, 'Last-Event-ID is not one of the caller\'s notifications; nothing replayed');

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectMetric, makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
-import { IMAGE_UPLOADED, ImageUploadedV1 } from '@darkroom/contracts';
+import { IMAGE_UPLOADED, ImageUploadedV1, UUID_PATTERN } from '@darkroom/contracts';
 import { StuckUpload, UploadsRepository } from '@darkroom/database';
 import { OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
@@ -17,7 +17,6 @@ export const reconciled = makeCounterProvider({
 });
 
 const REPUBLISH_BATCH = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Puts right what no request or message will: every RECONCILE_INTERVAL_SECONDS, in every api replica.
@@ -76,7 +75,7 @@ export class UploadReconciler implements OnApplicationBootstrap, OnApplicationSh
     let removed = 0;
     for await (const keys of this.store.filesWrittenBefore('originals', before)) {
       const idOf = (key: string) => key.slice(key.lastIndexOf('/') + 1);
-      const known = await this.uploads.existingIds(keys.map(idOf).filter((id) => UUID.test(id)));
+      const known = await this.uploads.existingIds(keys.map(idOf).filter((id) => UUID_PATTERN.test(id)));
       for (const key of keys.filter((k) => !known.has(idOf(k)))) {
         await this.store.delete(key);
         removed++;
