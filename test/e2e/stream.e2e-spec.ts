@@ -356,7 +356,9 @@ describe('live notifications: read state, tickets and the SSE stream', () => {
       const { signal, at } = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('still running 10 s after SIGTERM')), 10_000))]);
       expect(signal).toBe('SIGTERM');
       expect(at - sent).toBeLessThan(5000);
-      expect(logLinesIn(api.log).map((l) => l.msg)).toContain('ended the open notification streams for shutdown');
+      // The process has exited, but its last lines may still be on their way through the pipe into the log file.
+      const said = await eventually('the shutdown line in the log', async () => logLinesIn(api.log).map((l) => l.msg), (msgs) => msgs.includes('ended the open notification streams for shutdown'), 5000);
+      expect(said).toContain('ended the open notification streams for shutdown');
     } finally {
       await stopApp(api.child);
     }
