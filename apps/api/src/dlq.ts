@@ -2,16 +2,16 @@ import { connect } from 'amqplib';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@darkroom/config';
 import { dataSourceOptions, UploadsRepository } from '@darkroom/database';
-import { DeadLetter, DeadLetters, declareImagesTopology } from '@darkroom/messaging';
+import { DeadLetter, DeadLetters, declareRabbitTopology, eventQueues } from '@darkroom/messaging';
 
 const USAGE = `usage: npm run dlq -- list
        npm run dlq -- replay [<messageId> ...]   (all when none is named)
        npm run dlq -- purge --yes`;
 
 /**
- * `npm run dlq`: the images dead-letter queue for operators. `replay` puts each message's upload back in
- * the queue if it had been recorded `failed` (so it is developed again, e.g. after memory was raised for a
- * photo that killed its workers) and publishes the message to the images exchange as a first attempt.
+ * `npm run dlq`: the dead-letter queues for operators. `replay` puts each message's upload back in the
+ * queue if it had been recorded `failed` (so it is developed again, e.g. after memory was raised for a
+ * photo that killed its workers) and publishes the message to the exchange again as a first attempt.
  */
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -21,28 +21,33 @@ async function main(argv: string[]): Promise<void> {
   const amqp = await connect(config.rabbit.url, { clientProperties: { connection_name: `darkroom dlq ${command}` } });
   const channel = await amqp.createConfirmChannel();
   try {
-    await declareImagesTopology(channel, config.rabbit);
-    const letters = new DeadLetters(channel, config.rabbit);
+    await declareRabbitTopology(channel, config.rabbit);
+    // One dead-letter queue per event (rabbit-topology.ts); each command goes through them all.
+    const queues = eventQueues(config.rabbit).map((names) => ({ names, letters: new DeadLetters(channel, names) }));
     if (command === 'list') {
-      const all = await letters.list();
-      for (const letter of all) console.log(line(letter));
-      console.log(`${all.length} message(s) in ${config.rabbit.deadQueue}`);
+      for (const { names, letters } of queues) {
+        const all = await letters.list();
+        for (const letter of all) console.log(line(letter));
+        console.log(`${all.length} message(s) in ${names.deadQueue}`);
+      }
     } else if (command === 'purge') {
-      console.log(`purged ${await letters.purge()} message(s) from ${config.rabbit.deadQueue}`);
+      for (const { names, letters } of queues) console.log(`purged ${await letters.purge()} message(s) from ${names.deadQueue}`);
     } else {
       const db = new DataSource(dataSourceOptions(config.database.url, 'darkroom-dlq'));
       await db.initialize();
       try {
         const uploads = new UploadsRepository(db);
         const named = new Set(rest);
-        const replayed = await letters.replay(
-          (letter) => named.size === 0 || named.has(letter.messageId ?? ''),
-          async (letter) => {
-            if (letter.uploadId && (await uploads.requeueFailed(letter.uploadId))) console.log(`upload ${letter.uploadId}: failed → queued`);
-          },
-        );
-        for (const letter of replayed) console.log(`replayed ${line(letter)}`);
-        console.log(`${replayed.length} message(s) replayed to ${config.rabbit.exchange}`);
+        for (const { letters } of queues) {
+          const replayed = await letters.replay(
+            (letter) => named.size === 0 || named.has(letter.messageId ?? ''),
+            async (letter) => {
+              if (letter.uploadId && (await uploads.requeueFailed(letter.uploadId))) console.log(`upload ${letter.uploadId}: failed → queued`);
+            },
+          );
+          for (const letter of replayed) console.log(`replayed ${line(letter)}`);
+          console.log(`${replayed.length} message(s) replayed to ${config.rabbit.exchange}`);
+        }
       } finally {
         await db.destroy();
       }

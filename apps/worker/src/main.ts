@@ -3,11 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@darkroom/config';
 import { appOptions } from '@darkroom/observability';
-import { RabbitConsumerTransport } from '@darkroom/messaging';
+import { eventQueues, RabbitConsumerTransport } from '@darkroom/messaging';
 
 /**
- * A hybrid Nest app: the images-queue consumer (a microservice on our AMQP
- * transport) plus a small HTTP port for /health.
+ * A hybrid Nest app: the consumer of the RabbitMQ events (a microservice on
+ * our AMQP transport) plus a small HTTP port for /health.
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
@@ -19,7 +19,8 @@ async function bootstrap(): Promise<void> {
   app.connectMicroservice({ strategy: app.get(RabbitConsumerTransport) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(config.worker.httpPort, '0.0.0.0');
-  app.get(Logger).log(`worker ${config.instance} consuming ${config.rabbit.queue} (concurrency ${config.worker.concurrency}); health on :${config.worker.httpPort}`);
+  const queues = eventQueues(config.rabbit).map((names) => names.queue).join(', ');
+  app.get(Logger).log(`worker ${config.instance} consuming ${queues} (concurrency ${config.worker.concurrency}); health on :${config.worker.httpPort}`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -106,9 +106,7 @@ describe('toAppConfig', () => {
     expect(config.rabbit).toEqual({
       url: 'amqp://guest:guest@127.0.0.1:5672',
       exchange: 'darkroom.images',
-      queue: 'q.main',
-      retryQueue: 'q.retry',
-      deadQueue: 'q.dead',
+      queues: { images: { queue: 'q.main', retryQueue: 'q.retry', deadQueue: 'q.dead' } },
     });
     expect(isAbsolute(config.storage.dir)).toBe(true);
     expect(config.storage.dir).toBe(resolve('relative/photos'));

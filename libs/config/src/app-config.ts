@@ -10,7 +10,8 @@ export abstract class AppConfig {
   declare instance: string;
   declare log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   declare database: { url: string };
-  declare rabbit: { url: string; exchange: string; queue: string; retryQueue: string; deadQueue: string };
+  /** One exchange; per queue family (libs/contracts' RabbitQueueFamily) the names of its three queues. */
+  declare rabbit: { url: string; exchange: string; queues: { images: RabbitQueueNames } };
   declare redis: { url: string; prefix: string; notificationsQueue: string; fanOutQueue: string };
   declare cache: { ttlSeconds: number };
   declare storage: { dir: string };
@@ -34,6 +35,13 @@ export abstract class AppConfig {
   declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number };
   declare worker: { httpPort: number; concurrency: number; maxAttempts: number; retryDelayMs: number };
   declare notifier: { httpPort: number; concurrency: number; fanOutBatchSize: number };
+}
+
+/** A consumed queue, the queue its retry copies wait in, and the queue its given-up messages are parked in. */
+export interface RabbitQueueNames {
+  queue: string;
+  retryQueue: string;
+  deadQueue: string;
 }
 
 export interface RateLimit {
@@ -83,9 +91,7 @@ export function toAppConfig(env: Env): AppConfig {
     rabbit: {
       url: env.RABBITMQ_URL,
       exchange: env.IMAGES_EXCHANGE,
-      queue: env.IMAGES_QUEUE,
-      retryQueue: env.IMAGES_RETRY_QUEUE,
-      deadQueue: env.IMAGES_DEAD_QUEUE,
+      queues: { images: { queue: env.IMAGES_QUEUE, retryQueue: env.IMAGES_RETRY_QUEUE, deadQueue: env.IMAGES_DEAD_QUEUE } },
     },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, notificationsQueue: env.NOTIFICATIONS_QUEUE, fanOutQueue: env.FANOUT_QUEUE },
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS },

@@ -1,3 +1,3 @@
-export { AppConfig, ConfigError, loadConfig, parseEnv, toAppConfig, type RateLimit } from './app-config';
+export { AppConfig, ConfigError, loadConfig, parseEnv, toAppConfig, type RabbitQueueNames, type RateLimit } from './app-config';
 export { DEV_URL_SIGNING_SECRET, envSchema, type Env } from './env.schema';
 export { DarkroomConfigModule } from './config.module';

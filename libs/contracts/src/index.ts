@@ -5,3 +5,4 @@ export * from './thumbnail-variants';
 export * from './live-notification';
 export * from './fan-out.job';
 export * from './uuid';
+export * from './rabbit-events';

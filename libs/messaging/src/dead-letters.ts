@@ -1,6 +1,5 @@
 import type { ConfirmChannel, GetMessage, MessageProperties } from 'amqplib';
-import { IMAGE_UPLOADED } from '@darkroom/contracts';
-import type { ImagesTopologyNames } from './images-topology';
+import type { EventQueues } from './rabbit-topology';
 
 /** One message in the dead-letter queue, as an operator needs to see it. */
 export interface DeadLetter {
@@ -16,7 +15,7 @@ export interface DeadLetter {
 }
 
 /**
- * The images dead-letter queue, for `npm run dlq`. Nothing here leaves a message requeued by the broker:
+ * One event's dead-letter queue, for `npm run dlq`. Nothing here leaves a message requeued by the broker:
  * the queues are quorum queues, which count every return as a delivery and drop a message past their
  * delivery limit. Reading therefore moves each message to the back of the queue as a confirmed copy before
  * acknowledging the original, so listing as often as one likes loses and ages nothing.
@@ -24,27 +23,27 @@ export interface DeadLetter {
 export class DeadLetters {
   constructor(
     private readonly channel: ConfirmChannel,
-    private readonly names: ImagesTopologyNames,
+    private readonly names: EventQueues,
   ) {}
 
   /** Every message, oldest first; the queue holds the same messages afterwards. */
   async list(): Promise<DeadLetter[]> {
     const seen: DeadLetter[] = [];
     await this.each(async (message) => {
-      seen.push(describe(message));
+      seen.push(describe(message, this.names.event.pattern));
       await this.send('', this.names.deadQueue, message, message.properties.headers ?? {});
     });
     return seen;
   }
 
   /**
-   * Publishes the messages `which` picks (all by default) to the images exchange again as a first attempt,
+   * Publishes the messages `which` picks (all by default) to the exchange again as a first attempt,
    * each after `beforeEach` (the caller puts the upload back in the queue); the rest stay, in order.
    */
   async replay(which: (letter: DeadLetter) => boolean, beforeEach: (letter: DeadLetter) => Promise<void>): Promise<DeadLetter[]> {
     const replayed: DeadLetter[] = [];
     await this.each(async (message) => {
-      const letter = describe(message);
+      const letter = describe(message, this.names.event.pattern);
       if (!which(letter)) {
         await this.send('', this.names.deadQueue, message, message.properties.headers ?? {});
         return;
@@ -89,7 +88,7 @@ function ours(headers: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith('x-death') && !name.startsWith('x-first-death') && !name.startsWith('x-last-death') && name !== 'x-delivery-count'));
 }
 
-function describe(message: GetMessage): DeadLetter {
+function describe(message: GetMessage, pattern: string): DeadLetter {
   const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
   const body = message.content.toString('utf8');
   let uploadId: string | null = null;
@@ -101,7 +100,7 @@ function describe(message: GetMessage): DeadLetter {
   }
   return {
     messageId: (message.properties.messageId as string | undefined) ?? null,
-    type: String(message.properties.type || IMAGE_UPLOADED),
+    type: String(message.properties.type || pattern),
     attempt: typeof headers['x-attempt'] === 'number' ? headers['x-attempt'] : null,
     reason: typeof headers['x-first-death-reason'] === 'string' ? headers['x-first-death-reason'] : null,
     uploadId,

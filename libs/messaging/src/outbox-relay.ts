@@ -1,7 +1,7 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { OutboxRepository, OutboxRow } from '@darkroom/database';
 
-/** Where the relay hands a row: RabbitMQ for image.uploaded, BullMQ for upload events. */
+/** Where the relay hands a row: RabbitMQ for the contracts' RabbitMQ events, BullMQ for upload events. */
 export interface OutboxSink {
   readonly topics: string[];
   publish(row: OutboxRow): Promise<void>;
@@ -19,7 +19,7 @@ const LEASE_SECONDS = 60;
 
 /**
  * Publishes outbox rows written in the same transaction as the change they
- * announce: the api's image.uploaded, the worker's upload.* events. Polls every
+ * announce: the api's RabbitMQ events, the worker's upload.* events. Polls every
  * OUTBOX_POLL_MS and is kicked right after a commit, so the usual latency is
  * one round trip. Rows are claimed with a lease (no lock held while publishing): any number of relays
  * share the table, and every publish has PUBLISH_TIMEOUT_MS to be confirmed.

@@ -1,8 +1,9 @@
 import { makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
-import { UploadEventsQueue } from './upload-events.queue';
 import { QueueInspector } from './queue-inspector';
+import { eventQueues } from './rabbit-topology';
+import { UploadEventsQueue } from './upload-events.queue';
 
 export const QUEUE_DEPTH = 'darkroom_queue_depth';
 
@@ -30,19 +31,18 @@ export const queueDepthGauge = makeGaugeProvider({
   inject: [QueueInspector, UploadEventsQueue, AppConfig],
   async collect(this: Gauge<string>, ...deps: unknown[]) {
     const [inspector, notifications, config] = deps as [QueueInspector, UploadEventsQueue, AppConfig];
-    const { queue, retryQueue, deadQueue } = config.rabbit;
-    const images: Array<[string, string]> = [
+    const rabbitQueues = eventQueues(config.rabbit).flatMap(({ queue, retryQueue, deadQueue }): Array<[string, string]> => [
       [queue, 'ready'],
       [retryQueue, 'delayed'],
       [deadQueue, 'dead'],
-    ];
+    ]);
     const [counts, jobs] = await Promise.allSettled([
-      within(inspector.messageCounts(images.map(([name]) => name)), 'RabbitMQ'),
+      within(inspector.messageCounts(rabbitQueues.map(([name]) => name)), 'RabbitMQ'),
       within(notifications.depth(), 'Redis'),
     ]);
     this.reset();
     if (counts.status === 'fulfilled') {
-      images.forEach(([name, state], i) => {
+      rabbitQueues.forEach(([name, state], i) => {
         const count = counts.value[i];
         if (count !== undefined) this.set({ queue: name, state }, count);
       });

@@ -37,7 +37,7 @@ export class RabbitConnection implements OnApplicationBootstrap, OnApplicationSh
   private async connect(): Promise<void> {
     this.model = await connect(this.config.rabbit.url, {
       // Shown by `rabbitmqctl list_connections client_properties`: which process, for which queue.
-      clientProperties: { connection_name: `darkroom ${this.config.instance} ${this.config.rabbit.queue}` },
+      clientProperties: { connection_name: `darkroom ${this.config.instance} ${this.config.rabbit.exchange}` },
       recovery: {
         initialDelay: 250,
         maxDelay: this.config.connectBackoffMaxMs,

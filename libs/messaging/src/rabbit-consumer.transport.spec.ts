@@ -3,7 +3,9 @@ import type { ChannelModel, ConsumeMessage, Options } from 'amqplib';
 import type { PinoLogger } from 'nestjs-pino';
 import { Counter, Histogram } from 'prom-client';
 import { of, type Observable } from 'rxjs';
+import { z } from 'zod';
 import type { AppConfig } from '@darkroom/config';
+import type { RabbitEvent, RabbitQueueFamily } from '@darkroom/contracts';
 import { AmqpJobContext } from './amqp-job.context';
 import { ConsumerMetrics } from './consumer-metrics';
 import type { ConnectionSetup, RabbitConnection } from './rabbit-connection';
@@ -11,21 +13,37 @@ import { RabbitConsumerTransport } from './rabbit-consumer.transport';
 import type { RabbitPublisher } from './rabbit-publisher';
 
 const CONFIG = {
-  rabbit: { queue: 'q', retryQueue: 'q.retry', deadQueue: 'q.dead', exchange: 'x' },
+  rabbit: {
+    exchange: 'x',
+    queues: { images: { queue: 'q', retryQueue: 'q.retry', deadQueue: 'q.dead' }, shares: { queue: 's', retryQueue: 's.retry', deadQueue: 's.dead' } },
+  },
   worker: { concurrency: 2, maxAttempts: 3, retryDelayMs: 100 },
 };
 const BODY = { version: 1, uploadId: '7d2c8a4e-1f3b-4c5d-9e6f-0a1b2c3d4e5f' };
 
+/** Events of the spec's own, so the transport is shown to know nothing of the real catalogue. */
+function event(pattern: string, queue: string): RabbitEvent {
+  return {
+    pattern,
+    queue: queue as RabbitQueueFamily,
+    schema: z.object({ version: z.literal(1), uploadId: z.uuid() }),
+    messageId: (body) => (body as typeof BODY).uploadId,
+    correlationId: () => undefined,
+  };
+}
+const TAKEN = event('photo.taken', 'images');
+const SHARED = event('photo.shared', 'shares');
+
 /** An amqplib channel as far as the transport uses it; keeps the consume callback for the spec to deliver through. */
 class FakeChannel {
-  private onMessage?: (message: ConsumeMessage | null) => void;
+  private readonly onMessage = new Map<string, (message: ConsumeMessage | null) => void>();
   private readonly listeners = new Map<string, (...args: unknown[]) => void>();
   readonly assertExchange = jest.fn(async (..._args: unknown[]) => ({}));
   readonly assertQueue = jest.fn(async (..._args: unknown[]) => ({}));
   readonly bindQueue = jest.fn(async (..._args: unknown[]) => ({}));
   readonly prefetch = jest.fn(async (_count: number) => undefined);
-  readonly consume = jest.fn(async (_queue: string, onMessage: (message: ConsumeMessage | null) => void, _options: Options.Consume): Promise<{ consumerTag: string }> => {
-    this.onMessage = onMessage;
+  readonly consume = jest.fn(async (queue: string, onMessage: (message: ConsumeMessage | null) => void, _options: Options.Consume): Promise<{ consumerTag: string }> => {
+    this.onMessage.set(queue, onMessage);
     return { consumerTag: `ctag-${this.consume.mock.calls.length}` };
   });
   readonly ack = jest.fn((_message: ConsumeMessage) => undefined);
@@ -37,9 +55,10 @@ class FakeChannel {
     return this;
   });
 
-  deliver(message: ConsumeMessage | null): void {
-    if (!this.onMessage) throw new Error('nobody consumes on this channel');
-    this.onMessage(message);
+  deliver(message: ConsumeMessage | null, queue = 'q'): void {
+    const onMessage = this.onMessage.get(queue);
+    if (!onMessage) throw new Error(`nobody consumes ${queue} on this channel`);
+    onMessage(message);
   }
 
   emit(event: string, ...args: unknown[]): void {
@@ -55,7 +74,7 @@ let deliveryTag = 0;
 
 function message(
   content: unknown,
-  { attempt, type = 'image.uploaded', routingKey = 'image.uploaded', redelivered = false, raw }: {
+  { attempt, type = 'photo.taken', routingKey = 'photo.taken', redelivered = false, raw }: {
     attempt?: number;
     type?: string;
     routingKey?: string;
@@ -104,7 +123,7 @@ describe('RabbitConsumerTransport', () => {
   }
 
   function register(): void {
-    transport.addHandler('image.uploaded', handler as unknown as MessageHandler, true);
+    transport.addHandler('photo.taken', handler as unknown as MessageHandler, true);
   }
 
   async function listen(): Promise<unknown> {
@@ -118,8 +137,8 @@ describe('RabbitConsumerTransport', () => {
     expect(await listen()).toBeUndefined();
   }
 
-  async function deliver(msg: ConsumeMessage): Promise<void> {
-    channel.deliver(msg);
+  async function deliver(msg: ConsumeMessage, queue = 'q'): Promise<void> {
+    channel.deliver(msg, queue);
     await until(() => channel.settled(msg), `settling ${msg.properties.messageId}`);
   }
 
@@ -145,7 +164,7 @@ describe('RabbitConsumerTransport', () => {
     return Object.fromEntries(values.map((v) => [`${v.labels.queue} ${v.labels.outcome}`, v.value]));
   }
 
-  function build(config: typeof CONFIG): RabbitConsumerTransport {
+  function build(config: typeof CONFIG, events: readonly RabbitEvent[] = [TAKEN]): RabbitConsumerTransport {
     setups = [];
     jobs = new Counter({ name: 'jobs_spec', help: 'spec', labelNames: ['queue', 'outcome'], registers: [] });
     const duration = new Histogram({ name: 'job_duration_spec', help: 'spec', labelNames: ['queue', 'outcome'], registers: [] });
@@ -155,6 +174,7 @@ describe('RabbitConsumerTransport', () => {
       config as unknown as AppConfig,
       log as unknown as PinoLogger,
       new ConsumerMetrics(jobs, duration),
+      events,
     );
   }
 
@@ -172,9 +192,9 @@ describe('RabbitConsumerTransport', () => {
     });
     expect(channel.assertQueue).toHaveBeenCalledWith('q.retry', {
       durable: true,
-      arguments: { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'x', 'x-dead-letter-routing-key': 'image.uploaded' },
+      arguments: { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'x', 'x-dead-letter-routing-key': 'photo.taken' },
     });
-    expect(channel.bindQueue).toHaveBeenCalledWith('q', 'x', 'image.uploaded');
+    expect(channel.bindQueue).toHaveBeenCalledWith('q', 'x', 'photo.taken');
     expect(channel.prefetch).toHaveBeenCalledWith(2);
     // Not listening yet: nothing is consumed before Nest calls listen().
     expect(channel.consume).not.toHaveBeenCalled();
@@ -201,15 +221,40 @@ describe('RabbitConsumerTransport', () => {
     expect(transport.consuming).toBe(false);
   });
 
-  it('refuses to start with a handler for another pattern only, or with two for image.uploaded', async () => {
+  it('refuses to start with a handler for a pattern no contract declares, naming it', async () => {
+    register();
     await connect(channel);
-    transport.addHandler('image.uplaoded', jest.fn(), true);
-    expect(((await listen()) as Error).message).toMatch(/no @EventPattern handler for "image.uploaded"/);
+    transport.addHandler('photo.takne', jest.fn(), true);
 
-    transport.addHandler('image.uploaded', jest.fn(), true);
-    transport.addHandler('image.uploaded', jest.fn(), true);
-    expect(((await listen()) as Error).message).toMatch(/more than one/);
+    expect(((await listen()) as Error).message).toMatch(/no contract declares: \["photo.takne"\]/);
     expect(channel.consume).not.toHaveBeenCalled();
+  });
+
+  it('refuses to start with two handlers for one pattern', async () => {
+    await connect(channel);
+    transport.addHandler('photo.taken', jest.fn(), true);
+    transport.addHandler('photo.taken', jest.fn(), true);
+
+    expect(((await listen()) as Error).message).toMatch(/more than one @EventPattern handler for "photo.taken"/);
+    expect(channel.consume).not.toHaveBeenCalled();
+  });
+
+  it('refuses to start when one of several events has no handler', async () => {
+    transport = build(CONFIG, [TAKEN, SHARED]);
+    register();
+    await connect(channel);
+
+    expect(((await listen()) as Error).message).toMatch(/no @EventPattern handler for "photo.shared"/);
+    expect(channel.consume).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['two events share a queue family', [TAKEN, event('photo.kept', 'images')], /"photo.kept" and "photo.taken" share the queue family "images"/],
+    ['an event has no queue names configured', [TAKEN, event('photo.lost', 'nowhere')], /no queue names are configured for "nowhere", the queue family of "photo.lost"/],
+  ])('refuses to declare the topology when %s', async (_label, events, problem) => {
+    transport = build(CONFIG, events);
+
+    await expect(connect(channel)).rejects.toThrow(problem);
   });
 
   it('reports a connection that cannot start through the listen callback', async () => {
@@ -266,7 +311,7 @@ describe('RabbitConsumerTransport', () => {
     expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
   });
 
-  it('takes the pattern from the routing key when the message has no type', async () => {
+  it('takes a message without a type as the event of its queue', async () => {
     await consuming();
     const msg = message(BODY, { type: '' });
 
@@ -274,6 +319,48 @@ describe('RabbitConsumerTransport', () => {
 
     expect(handler).toHaveBeenCalledTimes(1);
     expect(channel.ack).toHaveBeenCalledWith(msg);
+  });
+
+  it('dead-letters a body that breaks the event contract without calling the handler, naming each problem', async () => {
+    await consuming();
+    const msg = message({ version: 2, uploadId: 'nope' });
+
+    await deliver(msg);
+
+    expect(handler).not.toHaveBeenCalled();
+    expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
+    expect(log.error).toHaveBeenCalledWith(
+      { pattern: 'photo.taken', problems: [expect.stringMatching(/^version: /), expect.stringMatching(/^uploadId: /)] },
+      'message breaks the photo.taken contract; dead-lettering it',
+    );
+  });
+
+  it('consumes one queue per event and settles each message through the queues of its own event', async () => {
+    transport = build(CONFIG, [TAKEN, SHARED]);
+    const shared = jest.fn(async () => 'retry');
+    register();
+    transport.addHandler('photo.shared', shared as unknown as MessageHandler, true);
+    await connect(channel);
+    expect(await listen()).toBeUndefined();
+
+    expect(channel.consume.mock.calls.map(([queue]) => queue)).toEqual(['q', 's']);
+    expect(channel.bindQueue).toHaveBeenCalledWith('s', 'x', 'photo.shared');
+    expect(channel.assertQueue).toHaveBeenCalledWith('s.retry', {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'x', 'x-dead-letter-routing-key': 'photo.shared' },
+    });
+    const taken = message(BODY);
+    const share = message(BODY, { type: 'photo.shared', routingKey: 'photo.shared' });
+    await deliver(taken, 'q');
+    await deliver(share, 's');
+
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(shared).toHaveBeenCalledTimes(1);
+    expect(publish).toHaveBeenCalledWith('', 's.retry', BODY, expect.objectContaining({ type: 'photo.shared', headers: { 'x-trace': 'kept', 'x-attempt': 2 } }));
+    expect(await settledAs()).toEqual({ 'q processed': 1, 's retried': 1 });
+
+    await transport.close();
+    expect(channel.cancel.mock.calls).toEqual([['ctag-1'], ['ctag-2']]);
   });
 
   it('dead-letters a message whose handler returns reject, without retrying it', async () => {
@@ -298,14 +385,14 @@ describe('RabbitConsumerTransport', () => {
 
     expect(publish).toHaveBeenCalledTimes(1);
     expect(publish).toHaveBeenCalledWith('', 'q.retry', BODY, {
-      type: 'image.uploaded',
+      type: 'photo.taken',
       messageId: msg.properties.messageId,
       headers: { 'x-trace': 'kept', 'x-attempt': 2 },
       expiration: '100',
     });
     expect(channel.ack).toHaveBeenCalledWith(msg);
     expect(channel.nack).not.toHaveBeenCalled();
-    expect(log.warn).toHaveBeenCalledWith(expect.objectContaining({ pattern: 'image.uploaded' }), expect.stringContaining('retried'));
+    expect(log.warn).toHaveBeenCalledWith(expect.objectContaining({ pattern: 'photo.taken' }), expect.stringContaining('retried'));
     expect(await settledAs()).toEqual({ 'q retried': 1 });
   });
 
@@ -412,19 +499,19 @@ describe('RabbitConsumerTransport', () => {
     expect(handler).not.toHaveBeenCalled();
     expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
     expect(publish).not.toHaveBeenCalled();
-    expect(log.error).toHaveBeenCalledWith({ pattern: 'image.uploaded' }, expect.stringContaining('not JSON'));
+    expect(log.error).toHaveBeenCalledWith({ pattern: 'photo.taken' }, expect.stringContaining('not JSON'));
   });
 
-  it('dead-letters a message type nobody handles', async () => {
+  it('dead-letters a message whose type is not the event of its queue', async () => {
     await consuming();
-    const msg = message(BODY, { type: 'image.deleted' });
+    const msg = message(BODY, { type: 'photo.deleted' });
 
     await deliver(msg);
 
     expect(handler).not.toHaveBeenCalled();
     expect(channel.nack).toHaveBeenCalledWith(msg, false, false);
     expect(publish).not.toHaveBeenCalled();
-    expect(log.error).toHaveBeenCalledWith({ pattern: 'image.deleted' }, expect.stringContaining('no handler'));
+    expect(log.error).toHaveBeenCalledWith({ pattern: 'photo.taken', type: 'photo.deleted' }, expect.stringContaining('arrived on the queue of "photo.taken"'));
   });
 
   it('requeues the message when the retry cannot be published', async () => {

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { AppConfig } from '@darkroom/config';
-import { declareImagesTopology } from './images-topology';
 import { ManagedChannel } from './managed-channel';
 import { RabbitConnection } from './rabbit-connection';
+import { declareRabbitTopology } from './rabbit-topology';
 
 export class BrokerUnavailableError extends Error {
   constructor() {
@@ -40,7 +40,7 @@ export class RabbitPublisher {
         });
         return channel;
       },
-      (channel) => declareImagesTopology(channel, config.rabbit),
+      (channel) => declareRabbitTopology(channel, config.rabbit),
       config.connectBackoffMaxMs,
     );
   }

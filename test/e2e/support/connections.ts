@@ -13,7 +13,7 @@ const run = promisify(execFile);
 export async function dropRabbitConnections(): Promise<number> {
   const { queues } = readState();
   const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q']);
-  const ours = stdout.split('\n').filter((line) => line.includes(`"darkroom `) && line.includes(` ${queues.queue}"`));
+  const ours = stdout.split('\n').filter((line) => line.includes(`"darkroom `) && line.includes(` ${queues.exchange}"`));
   for (const line of ours) await run('rabbitmqctl', ['close_connection', line.split('\t')[0]!, 'e2e: connection cut']);
   return ours.length;
 }

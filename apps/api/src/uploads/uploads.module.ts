@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '@darkroom/config';
 import { OutboxRepository } from '@darkroom/database';
-import { ImageUploadedSink, OutboxRelay } from '@darkroom/messaging';
+import { OutboxRelay, RabbitEventSink } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
 import { ImageProbe } from './image-probe';
 import { StorageGarbageCollector } from './storage-garbage.collector';
@@ -36,11 +36,11 @@ import { UploadsController } from './uploads.controller';
     UploadViews,
     uploadsAccepted,
     ImageProbe,
-    ImageUploadedSink,
+    RabbitEventSink,
     {
       provide: IMAGES_OUTBOX_RELAY,
-      inject: [OutboxRepository, ImageUploadedSink, AppConfig],
-      useFactory: (outbox: OutboxRepository, sink: ImageUploadedSink, config: AppConfig) => new OutboxRelay(outbox, sink, config.outboxPollMs),
+      inject: [OutboxRepository, RabbitEventSink, AppConfig],
+      useFactory: (outbox: OutboxRepository, sink: RabbitEventSink, config: AppConfig) => new OutboxRelay(outbox, sink, config.outboxPollMs),
     },
   ],
   // The feed answers with the same views as GET /v1/uploads/:id.
