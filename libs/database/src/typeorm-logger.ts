@@ -12,7 +12,11 @@ export class TypeOrmLogger implements Logger {
   logQuery(): void {}
 
   logQueryError(error: string | Error, query: string): void {
-    this.logger.error(`query failed: ${error instanceof Error ? error.message : error} [${oneLine(query)}]`);
+    const line = `query failed: ${error instanceof Error ? error.message : error} [${oneLine(query)}]`;
+    // A constraint (SQLSTATE class 23) refusing a row is often the answer the caller expects (a handle
+    // taken is a 409): the caller logs it as an error if it is one, so here it is only a note.
+    if (sqlState(error).startsWith('23')) this.logger.log(line);
+    else this.logger.error(line);
   }
 
   logQuerySlow(time: number, query: string): void {
@@ -29,6 +33,11 @@ export class TypeOrmLogger implements Logger {
     if (level === 'warn') this.logger.warn(String(message));
     else this.logger.log(String(message));
   }
+}
+
+function sqlState(error: string | Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : '';
 }
 
 function oneLine(query: string): string {
