@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { bearer, createUser, eventually, UserSession } from './support/api-client';
 import { AppProcess, ENTRY, spawnApp, stopApp, waitUntilReady } from './support/app-process';
 import { readState } from './support/e2e-env';
+import { logLinesIn } from './support/inspect';
 import { freePort } from './support/late-proxy';
 import { smallJpeg } from './support/photos';
 import { openStream } from './support/sse-client';
@@ -210,6 +211,18 @@ describe('rate limits and slow clients', () => {
     expect(received).toMatch(/^HTTP\/1\.1 408 /);
     expect(elapsedMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
     await eventually('the temp file to be removed', async () => storedFiles().filter((f) => !before.includes(f)), (added) => added.length === 0, 10_000);
+  });
+
+  it('logs the uploads cut off above as clients gone away, not as server errors', async () => {
+    const uploads = () => logLinesIn(a().app.log).filter((line) => (line.req as { url?: string } | undefined)?.url === '/v1/uploads');
+    const gone = await eventually(
+      'the api to note the two cut-off uploads',
+      async () => uploads().filter((line) => line.msg === 'the client closed the connection before its request was answered'),
+      (lines) => lines.length >= 2,
+      5000,
+    );
+    expect(gone.every((line) => line.level === 30)).toBe(true);
+    expect(uploads().filter((line) => Number(line.level) >= 50)).toEqual([]);
   });
 
   it('the SSE notification stream outlives the request and body timeouts', async () => {

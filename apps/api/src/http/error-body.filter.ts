@@ -13,6 +13,12 @@ export class ErrorBodyFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    if (res.socket === null || res.socket.destroyed) {
+      // The client hung up (an upload cancelled mid-body surfaces as multer's "Request aborted"): nobody is
+      // left to answer, and nothing of the server went wrong. Multer has already removed the partial file.
+      this.logger.log({ reason: exception instanceof Error ? exception.message : String(exception) }, 'the client closed the connection before its request was answered');
+      return;
+    }
     if (exception instanceof HttpException) {
       sendHttpError(res, exception.getStatus(), exception.getResponse());
       return;
