@@ -22,9 +22,38 @@ function volumeWithRoom(store: MemoryPhotoStore, room: number, code: string): vo
   });
 }
 
-function handle(engine: UploadStorageEngine, data: Buffer): Promise<{ error?: unknown; info?: unknown }> {
-  const file = { fieldname: 'file', originalname: 'a.jpg', stream: Readable.from([data.subarray(0, 1024), data.subarray(1024)]) } as unknown as Express.Multer.File;
-  return new Promise((resolve) => engine._handleFile({} as Request, file, (error, info) => resolve({ error, info })));
+interface Handled {
+  error?: unknown;
+  info?: unknown;
+  /** What the part's own stream emitted as 'error': multer listens there, and fails the request with it. */
+  partErrors: unknown[];
+  /** Whether the part was read to its end (so that multer can finish the request). */
+  partEnded: boolean;
+}
+
+async function handle(engine: UploadStorageEngine, data: Buffer): Promise<Handled> {
+  // As busboy feeds a part: a chunk at a time as the body arrives, the end only after the last.
+  const chunks = [data.subarray(0, 1024), data.subarray(1024, 2048), data.subarray(2048)];
+  const stream = new Readable({ read() {} });
+  const feed = () => {
+    if (stream.destroyed) return;
+    const chunk = chunks.shift();
+    stream.push(chunk ?? null);
+    if (chunk) setTimeout(feed, 5);
+  };
+  feed();
+  const handled: Handled = { partErrors: [], partEnded: false };
+  stream.on('error', (error) => handled.partErrors.push(error));
+  stream.on('end', () => (handled.partEnded = true));
+  const file = { fieldname: 'file', originalname: 'a.jpg', stream } as unknown as Express.Multer.File;
+  await new Promise<void>((resolve) =>
+    engine._handleFile({} as Request, file, (error, info) => {
+      Object.assign(handled, { error, info });
+      resolve();
+    }),
+  );
+  if (!handled.partEnded && !stream.destroyed) await new Promise((resolve) => stream.once('end', resolve));
+  return handled;
 }
 
 describe('UploadStorageEngine', () => {
@@ -49,7 +78,7 @@ describe('UploadStorageEngine', () => {
   it.each(['ENOSPC', 'EDQUOT'])('answers 507 with a clear message when the volume fills up mid-file (%s), removes the temp file and logs why', async (code) => {
     volumeWithRoom(store, 1024, code);
 
-    const { error } = await handle(new UploadStorageEngine(store), Buffer.alloc(4096, 1));
+    const { error, partErrors, partEnded } = await handle(new UploadStorageEngine(store), Buffer.alloc(4096, 1));
 
     // An HttpException: multer's transformException hands it to the filters as it is.
     expect(error).toBeInstanceOf(HttpException);
@@ -58,8 +87,25 @@ describe('UploadStorageEngine', () => {
     expect((error as HttpException).getResponse()).toBe('the photo volume is full; try again later');
     expect(((error as HttpException).cause as { code: string }).code).toBe(code);
     expect(store.temps.size).toBe(0);
+    // The part is drained, not destroyed with the raw ENOSPC, which multer would answer before us (a 500).
+    expect(partErrors).toEqual([]);
+    expect(partEnded).toBe(true);
     expect(logError).toHaveBeenCalledTimes(1);
     expect(logError.mock.calls[0]![1]).toMatch(new RegExp(`^receiving an upload failed: the photo volume is full \\(${code}\\).*STORAGE_DIR`));
+  });
+
+  it('ends the write and removes the temp file when the part itself fails (the client went away)', async () => {
+    const discard = jest.spyOn(store, 'discardTemp');
+    const stream = new Readable({ read() {} });
+    const file = { fieldname: 'file', originalname: 'a.jpg', stream } as unknown as Express.Multer.File;
+    stream.on('error', () => undefined); // multer's own listener
+    const result = new Promise<unknown>((resolve) => new UploadStorageEngine(store)._handleFile({} as Request, file, (error) => resolve(error)));
+    stream.push(Buffer.alloc(512));
+    stream.destroy(new Error('Unexpected end of form'));
+
+    expect(((await result) as Error).message).toBe('Unexpected end of form');
+    expect(discard).toHaveBeenCalledTimes(1);
+    expect(store.temps.size).toBe(0);
   });
 
   it('passes any other write error on as it is, still removing the temp file', async () => {

@@ -41,9 +41,17 @@ export class UploadStorageEngine implements StorageEngine {
         next(null, chunk);
       },
     });
-    const settled = pipeline(file.stream, meter, temp.stream).then(
+    // Not pipeline(file.stream, …): that destroys the part's stream with a write error, and multer, which
+    // listens on it, would fail the request with the raw error (a 500) before our callback could say 507.
+    // A part that fails itself (the client went away, a malformed body) still ends the write here.
+    file.stream.once('error', (error) => meter.destroy(error));
+    file.stream.pipe(meter);
+    const settled = pipeline(meter, temp.stream).then(
       () => callback(null, { tempId: temp.id, size, sha256: hash.digest('hex') }),
       async (error: unknown) => {
+        // The rest of the part is read and dropped, so that multer can finish the request and answer it.
+        file.stream.unpipe(meter);
+        file.stream.resume();
         await this.store.discardTemp(temp.id).catch(() => undefined);
         callback(asVolumeFull(error, 'receiving', this.logger));
       },
