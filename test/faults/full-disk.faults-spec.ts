@@ -71,6 +71,9 @@ describe('a full photo volume', () => {
     expect(stored()).toEqual(before);
     expect(await ownUploads()).toEqual([]);
     expect(await stack.sql(`SELECT id FROM outbox WHERE payload->>'ownerId' = $1`, [owner.id])).toEqual([]);
+    // Readiness stays up on purpose: reads (feeds, thumbnails, streams) still work, and an api taken out of the
+    // balancer would answer nothing at all; the storage probe checks the volume is writable, not that it has room.
+    expect((await fetch(stack.apps.api!.health)).status).toBe(200);
     // The api says what happened and what to do, once per upload.
     const explained = logLines(stack.apps.api!.app.log).filter((l) => l.level >= 40 && /the photo volume is full \(ENOSPC\).*STORAGE_DIR/.test(l.msg));
     expect(explained).toHaveLength(photos.length);
