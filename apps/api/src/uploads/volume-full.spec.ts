@@ -27,7 +27,7 @@ describe('a full photo volume', () => {
     expect(mapped).toBeInstanceOf(VolumeFullException);
     expect((mapped as VolumeFullException).getStatus()).toBe(507);
     expect((mapped as VolumeFullException).cause).toBe(error);
-    expect(logger.error).toHaveBeenCalledWith({ err: error, code: 'ENOSPC' }, expect.stringContaining('the photo volume is full (ENOSPC); answered 507'));
+    expect(logger.error).toHaveBeenCalledWith({ err: error, code: 'ENOSPC' }, expect.stringContaining('the photo volume is full (ENOSPC); answering 507'));
   });
 
   it('leaves every other error as it is, unlogged', () => {

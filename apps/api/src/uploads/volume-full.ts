@@ -36,7 +36,7 @@ export function asVolumeFull(error: unknown, step: string, logger: Logger): unkn
   if (code === undefined) return error;
   logger.error(
     { err: error, code },
-    `${step} an upload failed: the photo volume is full (${code}); answered 507 and removed what it had written. ` +
+    `${step} an upload failed: the photo volume is full (${code}); answering 507, and nothing of the upload is kept. ` +
       'Uploads are refused until space is freed on STORAGE_DIR; photos already accepted wait in the workers (deferred) until then',
   );
   return new VolumeFullException(error);
