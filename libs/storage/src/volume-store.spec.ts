@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { VolumeStore } from './volume-store';
 
+// The module object volume-store.ts calls `open` on (a namespace import's getters cannot be spied on).
+const fsPromises = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -38,6 +41,29 @@ describe('VolumeStore', () => {
     expect(await bytesOf(file!.stream)).toEqual(data);
     expect(await readFile(join(root, 'thumbnails/abc/thumb.webp'))).toEqual(data);
     expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it.each(['writeFile', 'sync'] as const)('removes its half-written temp file when %s fails because the volume is full, and rethrows', async (step) => {
+    const open = fsPromises.open;
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    // The file is created and a part of it written before the volume runs out: what a full disk does.
+    const spy = jest.spyOn(fsPromises, 'open').mockImplementation(async (...args: Parameters<typeof open>) => {
+      const handle = await open(...args);
+      jest.spyOn(handle, step).mockImplementation(async () => {
+        await handle.write(Buffer.from('the first part of a thumbnail'));
+        throw full;
+      });
+      return handle;
+    });
+    try {
+      await expect(store.write('thumbnails/abc/small.webp', Buffer.alloc(64 * 1024, 7))).rejects.toBe(full);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+    expect(existsSync(join(root, 'thumbnails/abc/small.webp'))).toBe(false);
   });
 
   it('overwrites an existing key', async () => {

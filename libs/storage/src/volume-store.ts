@@ -45,16 +45,18 @@ export class VolumeStore extends PhotoStore {
     const tempPath = this.pathOf(temp);
     const file = await open(tempPath, 'wx');
     try {
-      await file.writeFile(data);
-      // Flush before the rename, or a crash could leave a complete name over incomplete bytes.
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    try {
+      try {
+        await file.writeFile(data);
+        // Flush before the rename, or a crash could leave a complete name over incomplete bytes.
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       await this.commitTemp(temp, key);
     } catch (error) {
-      await rm(tempPath, { force: true });
+      // Whatever failed (a full volume, most likely), the half-written temp file goes: a volume that is full
+      // must not be made fuller by every attempt that finds it so.
+      await rm(tempPath, { force: true }).catch(() => undefined);
       throw error;
     }
   }

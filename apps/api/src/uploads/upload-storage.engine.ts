@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import { PhotoStore } from '@darkroom/storage';
 import type { UploadsInFlight } from './uploads-in-flight';
+import { asVolumeFull } from './volume-full';
 
 /** What multer hands the controller: the bytes are on the volume already, never in memory. */
 export interface ReceivedFile extends Express.Multer.File {
@@ -17,8 +19,12 @@ export interface ReceivedFile extends Express.Multer.File {
  * it goes. Multer enforces the size limit on the stream and calls _removeFile
  * for anything it aborts, so a rejected upload leaves no file behind. Each
  * file being received is registered in `inFlight`, which aborts it on shutdown.
+ * A volume that runs out of space (ENOSPC, EDQUOT) mid-write is answered 507:
+ * an HttpException, which multer's transformException passes through as it is.
  */
 export class UploadStorageEngine implements StorageEngine {
+  private readonly logger = new Logger(UploadStorageEngine.name);
+
   constructor(
     private readonly store: PhotoStore,
     private readonly inFlight?: UploadsInFlight,
@@ -35,11 +41,19 @@ export class UploadStorageEngine implements StorageEngine {
         next(null, chunk);
       },
     });
-    const settled = pipeline(file.stream, meter, temp.stream).then(
+    // Not pipeline(file.stream, …): that destroys the part's stream with a write error, and multer, which
+    // listens on it, would fail the request with the raw error (a 500) before our callback could say 507.
+    // A part that fails itself (the client went away, a malformed body) still ends the write here.
+    file.stream.once('error', (error) => meter.destroy(error));
+    file.stream.pipe(meter);
+    const settled = pipeline(meter, temp.stream).then(
       () => callback(null, { tempId: temp.id, size, sha256: hash.digest('hex') }),
       async (error: unknown) => {
+        // The rest of the part is read and dropped, so that multer can finish the request and answer it.
+        file.stream.unpipe(meter);
+        file.stream.resume();
         await this.store.discardTemp(temp.id).catch(() => undefined);
-        callback(error);
+        callback(asVolumeFull(error, 'receiving', this.logger));
       },
     );
     this.inFlight?.track(req, settled);

@@ -9,6 +9,7 @@ import { UrlSigner } from '../auth/url-signer';
 import type { ImageProbe, ProbedImage } from './image-probe';
 import { UploadViews } from './upload-views';
 import type { ReceivedFile } from './upload-storage.engine';
+import { VolumeFullException } from './volume-full';
 import { UploadsService } from './uploads.service';
 import type { StorageGarbageCollector } from './storage-garbage.collector';
 import { MemoryCache } from '@darkroom/cache';
@@ -192,5 +193,35 @@ describe('UploadsService.accept', () => {
     expect(store.temps.size).toBe(0);
     expect(store.files.size).toBe(0);
     expect(insertQueued).not.toHaveBeenCalled();
+  });
+
+  it.each(['ENOSPC', 'EDQUOT'])('answers 507 "the photo volume is full" when the move fails with %s, logs why, and keeps nothing', async (code) => {
+    const logError = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    store.failCommit = Object.assign(new Error(`${code}: no space left on device, rename 'tmp/…' -> 'originals/…'`), { code });
+
+    const error = await service.accept(OWNER_ID, receivedFile(), undefined, 'req-42').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(VolumeFullException);
+    expect((error as VolumeFullException).getStatus()).toBe(507);
+    expect((error as VolumeFullException).getResponse()).toBe('the photo volume is full; try again later');
+    expect((error as VolumeFullException).cause).toBe(store.failCommit);
+    expect(store.temps.size).toBe(0);
+    expect(store.files.size).toBe(0);
+    expect(insertQueued).not.toHaveBeenCalled();
+    expect(await acceptedCount()).toBe(0);
+    expect(logError).toHaveBeenCalledWith({ err: store.failCommit, code }, expect.stringMatching(/^storing an upload failed: the photo volume is full/));
+  });
+
+  it('answers 507 and deletes the committed original when the row cannot be recorded because the volume filled up meanwhile', async () => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    // e.g. a wrapped error whose cause is the volume's: the cause decides.
+    insertQueued.mockRejectedValueOnce(new Error('recording failed', { cause: Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }) }));
+
+    const error = await service.accept(OWNER_ID, receivedFile(), undefined, 'req-42').catch((e: unknown) => e);
+
+    expect((error as VolumeFullException).getStatus()).toBe(507);
+    expect(store.files.size).toBe(0);
+    expect(store.temps.size).toBe(0);
+    expect(kick).not.toHaveBeenCalled();
   });
 });

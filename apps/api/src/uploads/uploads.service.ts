@@ -15,6 +15,7 @@ import { ImageProbe } from './image-probe';
 import { StorageGarbageCollector } from './storage-garbage.collector';
 import { UploadViews } from './upload-views';
 import type { ReceivedFile } from './upload-storage.engine';
+import { asVolumeFull } from './volume-full';
 
 export const IMAGES_OUTBOX_RELAY = Symbol('IMAGES_OUTBOX_RELAY');
 export const UPLOADS_ACCEPTED = 'darkroom_uploads_accepted_total';
@@ -40,7 +41,8 @@ export class UploadsService {
    * The file is already in a temp file on the volume. Judge it by content,
    * move it under its id-based key, then record the row and its outbox event
    * in one transaction. Any failure removes the file again: a rejected upload
-   * leaves nothing behind.
+   * leaves nothing behind. A volume with no room for the rename (ENOSPC, EDQUOT)
+   * is answered 507, like one that fills up while the file arrives.
    */
   async accept(ownerId: string, file: ReceivedFile, caption: string | undefined, requestId: string): Promise<AcceptedUploadDto> {
     let committedKey: string | undefined;
@@ -86,7 +88,7 @@ export class UploadsService {
       return { id, status: 'queued' };
     } catch (error) {
       if (committedKey) await this.store.delete(committedKey).catch(() => undefined);
-      throw error;
+      throw asVolumeFull(error, 'storing', this.logger);
     } finally {
       await this.store.discardTemp(file.tempId).catch(() => undefined);
     }
