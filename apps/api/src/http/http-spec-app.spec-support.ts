@@ -50,7 +50,10 @@ function memoryCounters() {
 @Module({})
 class SpecDependencies {
   static with(config: AppConfig): DynamicModule {
-    const users = { findByTokenHash: async (hash: string) => (hash === CALLER.apiTokenHash ? CALLER : null) };
+    const users = {
+      findByTokenHash: async (hash: string) => (hash === CALLER.apiTokenHash ? CALLER : null),
+      findById: async (id: string) => (id === CALLER.id ? CALLER : null),
+    };
     const providers: Provider[] = [
       { provide: AppConfig, useValue: config },
       { provide: Cache, useValue: new MemoryCache() },
