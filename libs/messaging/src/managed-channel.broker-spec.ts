@@ -13,6 +13,9 @@ describe('ManagedChannel against the real broker', () => {
   const prepared: Channel[] = [];
   /** How many of the next prepares fail. */
   let failingPrepares = 0;
+  /** The channels a failing prepare was given. */
+  const failedOn: Channel[] = [];
+  const closedChannels = new Set<Channel>();
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
@@ -23,10 +26,15 @@ describe('ManagedChannel against the real broker', () => {
     managed = new ManagedChannel(
       connection,
       'spec',
-      (model) => model.createChannel(),
+      async (model) => {
+        const channel = await model.createChannel();
+        channel.once('close', () => closedChannels.add(channel));
+        return channel;
+      },
       async (channel) => {
         if (failingPrepares > 0) {
           failingPrepares--;
+          failedOn.push(channel);
           throw new Error('the topology could not be declared');
         }
         await channel.assertQueue(queue, { durable: false, arguments: { 'x-max-length': 10 } });
@@ -64,7 +72,7 @@ describe('ManagedChannel against the real broker', () => {
     await expect(managed.current!.checkQueue(queue)).resolves.toMatchObject({ queue });
   });
 
-  it('keeps trying when prepare fails on the reopened channel, with backoff, until it succeeds', async () => {
+  it('keeps trying when prepare fails on the reopened channel, with backoff, until it succeeds; the failed channel is closed', async () => {
     const before = managed.current!;
     const preparedBefore = prepared.length;
     failingPrepares = 1;
@@ -73,6 +81,9 @@ describe('ManagedChannel against the real broker', () => {
     await until(() => managed.current !== undefined && managed.current !== before, 'a new channel after a failed prepare');
 
     expect(failingPrepares).toBe(0);
+    expect(failedOn).toHaveLength(1);
+    // A prepare that fails without a channel error must not leave its channel open on the connection.
+    await until(() => closedChannels.has(failedOn[0]!), 'the channel whose prepare failed to be closed');
     expect(prepared).toHaveLength(preparedBefore + 1);
     expect(prepared.at(-1)).toBe(managed.current);
   });
