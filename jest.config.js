@@ -1,5 +1,6 @@
 /**
  * Unit specs sit beside the code; e2e suites under test/e2e start the real apps against real services;
+ * broker specs (*.broker-spec.ts) sit beside libs/messaging's code and run against the local RabbitMQ;
  * the faults suite under test/faults starts private Postgres, RabbitMQ and Redis servers and stops, kills and restarts them;
  * the compose suite under test/compose runs docker-compose.yml itself (`npm run test:compose`, not part of `npm test`).
  */
@@ -22,6 +23,17 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts'],
+      moduleNameMapper,
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      // Specs of libs/messaging against the real RabbitMQ (RABBITMQ_URL, default 127.0.0.1:5672), under
+      // names with a random suffix that they delete afterwards: no app, no global set-up.
+      displayName: 'broker',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/libs/**/*.broker-spec.ts'],
       moduleNameMapper,
       transform,
       transformIgnorePatterns,

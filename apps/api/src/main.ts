@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { DEV_URL_SIGNING_SECRET, loadConfig } from '@darkroom/config';
 import { appOptions, HttpMetricsMiddleware } from '@darkroom/observability';
 import { AppModule } from './app.module';
-import { ErrorBodyFilter } from './http/error-body.filter';
+import { configureHttp } from './http/configure-http';
 import { applyHttpTimeouts, bodyIdleTimeout } from './http/http-timeouts';
 
 async function bootstrap(): Promise<void> {
@@ -22,8 +21,7 @@ async function bootstrap(): Promise<void> {
   // app.use, not a module's forRoutes: requests no route matches (404) are timed too
   const httpMetrics = app.get(HttpMetricsMiddleware);
   app.use(httpMetrics.use.bind(httpMetrics));
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new ErrorBodyFilter());
+  configureHttp(app);
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

@@ -52,7 +52,13 @@ export class ManagedChannel<C extends Channel> {
       this.channel = undefined;
       if (!this.closed) this.reopenLater(model, FIRST_REOPEN_DELAY_MS);
     });
-    await this.prepare(channel);
+    try {
+      await this.prepare(channel);
+    } catch (error) {
+      // Not this.channel, so its 'close' reopens nothing; without this, each failed attempt would leave a channel open.
+      await channel.close().catch(() => undefined);
+      throw error;
+    }
     this.channel = channel;
   }
 

@@ -3,6 +3,11 @@ import type { Response } from 'express';
 import { AppConfig } from '@darkroom/config';
 import { sendHttpError } from '../http/error-body.filter';
 
+/** Multer's limits for an upload: one file, a caption, and nothing big besides; anything else is a client error. */
+export function uploadLimits(config: AppConfig) {
+  return { fileSize: config.api.maxUploadBytes, files: 1, fields: 4, fieldSize: 8 * 1024, parts: 6 };
+}
+
 /**
  * Multer's limit errors ("File too large", "Too many files") say what broke but
  * not what to do; Nest keeps multer's error as the exception's cause, so its

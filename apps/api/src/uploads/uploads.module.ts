@@ -6,6 +6,7 @@ import { OutboxRelay, RabbitEventSink } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
 import { ImageProbe } from './image-probe';
 import { StorageGarbageCollector } from './storage-garbage.collector';
+import { uploadLimits } from './upload-limits.filter';
 import { reconciled, UploadReconciler } from './upload-reconciler';
 import { UploadStorageEngine } from './upload-storage.engine';
 import { UploadsInFlight, UploadsInFlightModule } from './uploads-in-flight';
@@ -22,8 +23,7 @@ import { UploadsController } from './uploads.controller';
       useFactory: (store: PhotoStore, config: AppConfig, inFlight: UploadsInFlight) => ({
         storage: new UploadStorageEngine(store, inFlight),
         defParamCharset: 'utf8',
-        // One file, a caption, and nothing big besides: anything else is a client error.
-        limits: { fileSize: config.api.maxUploadBytes, files: 1, fields: 4, fieldSize: 8 * 1024, parts: 6 },
+        limits: uploadLimits(config),
       }),
     }),
   ],
