@@ -40,7 +40,7 @@ export async function brokerSpec(what: string): Promise<BrokerSpec> {
     extraQueues,
     async cleanUp() {
       const channel = await admin.createChannel();
-      for (const queue of [config.rabbit.queue, config.rabbit.retryQueue, config.rabbit.deadQueue, ...extraQueues]) await channel.deleteQueue(queue);
+      for (const queue of [...Object.values(config.rabbit.queues.images), ...extraQueues]) await channel.deleteQueue(queue);
       await channel.deleteExchange(config.rabbit.exchange);
       await admin.close();
     },

@@ -35,14 +35,14 @@ describe('RabbitPublisher against the real broker', () => {
   it('is ready once connected, with the images topology declared', async () => {
     expect(publisher.ready).toBe(true);
     const channel = await broker.admin.createChannel();
-    await expect(channel.checkQueue(broker.config.rabbit.queue)).resolves.toMatchObject({ messageCount: 0 });
+    await expect(channel.checkQueue(broker.config.rabbit.queues.images.queue)).resolves.toMatchObject({ messageCount: 0 });
     await channel.close();
   });
 
   it('resolves once the broker has the message: persistent JSON on the bound queue', async () => {
     await publisher.publish(broker.config.rabbit.exchange, IMAGE_UPLOADED, { uploadId: 'u-1' }, { messageId: 'm-1', headers: { 'x-trace': 't' } });
 
-    const message = await take(broker.config.rabbit.queue);
+    const message = await take(broker.config.rabbit.queues.images.queue);
     expect(message).toBeDefined();
     expect(JSON.parse(message!.content.toString())).toEqual({ uploadId: 'u-1' });
     expect(message!.properties).toMatchObject({ messageId: 'm-1', contentType: 'application/json', deliveryMode: 2, headers: expect.objectContaining({ 'x-trace': 't' }) });
@@ -65,7 +65,7 @@ describe('RabbitPublisher against the real broker', () => {
     await expect(unroutable).rejects.toThrow(`no queue is bound to exchange "${broker.config.rabbit.exchange}" with routing key "nobody.is.bound"; the message was returned`);
 
     await expect(publisher.publish(broker.config.rabbit.exchange, IMAGE_UPLOADED, { uploadId: 'u-4' })).resolves.toBeUndefined();
-    expect(JSON.parse((await take(broker.config.rabbit.queue))!.content.toString())).toEqual({ uploadId: 'u-4' });
+    expect(JSON.parse((await take(broker.config.rabbit.queues.images.queue))!.content.toString())).toEqual({ uploadId: 'u-4' });
   });
 
   it('survives a channel error: that publish rejects, and the publisher comes back on a new channel', async () => {
@@ -74,7 +74,7 @@ describe('RabbitPublisher against the real broker', () => {
     await until(() => publisher.ready, 'the publisher channel to be reopened');
 
     await expect(publisher.publish(broker.config.rabbit.exchange, IMAGE_UPLOADED, { uploadId: 'u-6' })).resolves.toBeUndefined();
-    expect(JSON.parse((await take(broker.config.rabbit.queue))!.content.toString())).toEqual({ uploadId: 'u-6' });
+    expect(JSON.parse((await take(broker.config.rabbit.queues.images.queue))!.content.toString())).toEqual({ uploadId: 'u-6' });
   });
 });
 
