@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { PostgresHealth } from '@darkroom/database';
 import { RabbitPublisher, RedisHealth } from '@darkroom/messaging';
 import { ReadinessProbe } from '@darkroom/observability';
 import { PhotoStore } from '@darkroom/storage';
@@ -8,9 +8,9 @@ import { PhotoStore } from '@darkroom/storage';
  * optional: an accepted upload waits in the outbox (same transaction as its row) until the relay can publish it,
  * so a broker outage delays photos and must not take every api replica out of rotation.
  */
-export function apiReadinessProbes(db: DataSource, publisher: RabbitPublisher, redis: RedisHealth, store: PhotoStore): ReadinessProbe[] {
+export function apiReadinessProbes(postgres: PostgresHealth, publisher: RabbitPublisher, redis: RedisHealth, store: PhotoStore): ReadinessProbe[] {
   return [
-    { name: 'postgres', check: () => db.query('SELECT 1') },
+    postgres.probe(),
     {
       name: 'rabbitmq',
       optional: 'uploads are accepted and wait in the outbox until RabbitMQ is back',

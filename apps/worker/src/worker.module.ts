@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
 import { AppConfig, DarkroomConfigModule } from '@darkroom/config';
-import { DatabaseModule, OutboxRepository } from '@darkroom/database';
+import { DatabaseModule, OutboxRepository, PostgresHealth } from '@darkroom/database';
 import { bullRootModule, consumerMetricsProviders, notificationsQueueModule, UploadEventsQueue, OutboxRelay, queueDepthGauge, QueueInspector, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
 import { HealthController, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
 import { PhotoStore, StorageModule } from '@darkroom/storage';
@@ -25,7 +24,7 @@ import { workerReadinessProbes } from './health-probes';
   ],
   controllers: [ImageUploadedHandler, HealthController],
   providers: [
-    readinessProbes([DataSource, RabbitConsumerTransport, UploadEventsQueue, PhotoStore], workerReadinessProbes),
+    readinessProbes([PostgresHealth, RabbitConsumerTransport, UploadEventsQueue, PhotoStore], workerReadinessProbes),
     ThumbnailRenderer,
     DevelopUploadService,
     uploadsDeveloped,
