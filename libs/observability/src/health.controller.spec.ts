@@ -78,4 +78,19 @@ describe('HealthController.ready', () => {
     await (await controllerWith([probe])).ready();
     expect(seen).toEqual([PROBE_TIMEOUT_MS]);
   });
+
+  it('reports an indicator that throws as down with its message (503, not a 500 for the whole check)', async () => {
+    const throwing: ReadinessProbe = {
+      name: 'disk',
+      indicator: async () => {
+        throw new Error("ENOENT: no such file or directory, statfs '/data'");
+      },
+    };
+    const failure = await (await controllerWith([up('postgres'), throwing])).ready().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServiceUnavailableException);
+    expect((failure as ServiceUnavailableException).getResponse()).toMatchObject({
+      status: 'error',
+      details: { postgres: { status: 'up' }, disk: { status: 'down', message: "ENOENT: no such file or directory, statfs '/data'" } },
+    });
+  });
 });

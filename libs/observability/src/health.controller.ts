@@ -4,7 +4,8 @@ import { HealthCheck, HealthCheckService, type HealthIndicatorResult, HealthIndi
 
 /**
  * A terminus indicator for one dependency, e.g. `(key, ms) => typeOrm.pingCheck(key, { connection }).withTimeout(ms)`:
- * it resolves with `{ [key]: { status: 'up' | 'down', ... } }` and must give up after `timeoutMs`.
+ * it resolves with `{ [key]: { status: 'up' | 'down', ... } }` and should give up after `timeoutMs` (the controller
+ * reports it down when it does not, and when it throws, instead of failing the whole request).
  */
 export type TerminusIndicator = (key: string, timeoutMs: number) => PromiseLike<HealthIndicatorResult>;
 
@@ -59,15 +60,18 @@ export class HealthController {
     );
   }
 
-  private indicate(probe: ReadinessProbe): PromiseLike<HealthIndicatorResult> {
-    if (probe.indicator) return probe.indicator(probe.name, PROBE_TIMEOUT_MS);
-    const check = probe.check;
-    return this.indicators
+  /** A probe's result, `down` with the error's message when it throws or does not answer within the probe timeout. */
+  private async indicate(probe: ReadinessProbe): Promise<HealthIndicatorResult> {
+    const { indicator, check } = probe;
+    let indicated: HealthIndicatorResult | undefined;
+    const attempt = await this.indicators
       .check(probe.name)
       .attempt(async () => {
-        await check();
+        if (indicator) indicated = await indicator(probe.name, PROBE_TIMEOUT_MS);
+        else await check();
       })
       .withTimeout(PROBE_TIMEOUT_MS);
+    return attempt[probe.name]?.status === 'up' && indicated ? indicated : attempt;
   }
 }
 
