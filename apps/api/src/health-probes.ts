@@ -1,14 +1,14 @@
 import { PostgresHealth } from '@darkroom/database';
 import { RabbitPublisher, RedisHealth } from '@darkroom/messaging';
 import { ReadinessProbe } from '@darkroom/observability';
-import { PhotoStore } from '@darkroom/storage';
+import { StorageHealth } from '@darkroom/storage';
 
 /**
  * The api is ready when it can record uploads (Postgres), store them, and reach Redis. RabbitMQ is reported but
  * optional: an accepted upload waits in the outbox (same transaction as its row) until the relay can publish it,
  * so a broker outage delays photos and must not take every api replica out of rotation.
  */
-export function apiReadinessProbes(postgres: PostgresHealth, publisher: RabbitPublisher, redis: RedisHealth, store: PhotoStore): ReadinessProbe[] {
+export function apiReadinessProbes(postgres: PostgresHealth, publisher: RabbitPublisher, redis: RedisHealth, storage: StorageHealth): ReadinessProbe[] {
   return [
     postgres.probe(),
     {
@@ -19,6 +19,6 @@ export function apiReadinessProbes(postgres: PostgresHealth, publisher: RabbitPu
       },
     },
     { name: 'redis', check: () => redis.ping() },
-    { name: 'storage', check: () => store.checkWritable() },
+    ...storage.probes(),
   ];
 }

@@ -1,10 +1,10 @@
 import { PostgresHealth } from '@darkroom/database';
 import { UploadEventsQueue, RabbitConsumerTransport } from '@darkroom/messaging';
 import { ReadinessProbe } from '@darkroom/observability';
-import { PhotoStore } from '@darkroom/storage';
+import { StorageHealth } from '@darkroom/storage';
 
 /** Ready = consuming the images queue and able to read originals, write thumbnails, record and announce results. */
-export function workerReadinessProbes(postgres: PostgresHealth, transport: RabbitConsumerTransport, queue: UploadEventsQueue, store: PhotoStore): ReadinessProbe[] {
+export function workerReadinessProbes(postgres: PostgresHealth, transport: RabbitConsumerTransport, queue: UploadEventsQueue, storage: StorageHealth): ReadinessProbe[] {
   return [
     postgres.probe(),
     {
@@ -14,6 +14,6 @@ export function workerReadinessProbes(postgres: PostgresHealth, transport: Rabbi
       },
     },
     { name: 'redis', check: () => queue.ping() },
-    { name: 'storage', check: () => store.checkWritable() },
+    ...storage.probes(),
   ];
 }

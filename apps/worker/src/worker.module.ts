@@ -4,7 +4,7 @@ import { AppConfig, DarkroomConfigModule } from '@darkroom/config';
 import { DatabaseModule, OutboxRepository, PostgresHealth } from '@darkroom/database';
 import { bullRootModule, consumerMetricsProviders, notificationsQueueModule, UploadEventsQueue, OutboxRelay, queueDepthGauge, QueueInspector, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
 import { HealthController, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
-import { PhotoStore, StorageModule } from '@darkroom/storage';
+import { StorageHealth, StorageModule } from '@darkroom/storage';
 import { DevelopUploadService, UPLOAD_EVENTS_RELAY, uploadsDeveloped } from './develop-upload.service';
 import { ImageUploadedHandler } from './image-uploaded.handler';
 import { ThumbnailRenderer } from './thumbnail-renderer';
@@ -24,7 +24,7 @@ import { workerReadinessProbes } from './health-probes';
   ],
   controllers: [ImageUploadedHandler, HealthController],
   providers: [
-    readinessProbes([PostgresHealth, RabbitConsumerTransport, UploadEventsQueue, PhotoStore], workerReadinessProbes),
+    readinessProbes([PostgresHealth, RabbitConsumerTransport, UploadEventsQueue, StorageHealth], workerReadinessProbes),
     ThumbnailRenderer,
     DevelopUploadService,
     uploadsDeveloped,
