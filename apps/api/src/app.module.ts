@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
 import { CacheModule } from '@darkroom/cache';
 import { DarkroomConfigModule } from '@darkroom/config';
-import { DatabaseModule } from '@darkroom/database';
+import { DatabaseModule, PostgresHealth } from '@darkroom/database';
 import { RabbitModule, RabbitPublisher, RedisHealth } from '@darkroom/messaging';
 import { HealthController, HttpMetricsMiddleware, httpRequestDuration, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
-import { PhotoStore, StorageModule } from '@darkroom/storage';
+import { StorageHealth, StorageModule } from '@darkroom/storage';
 import { AuthModule } from './auth/auth.module';
 import { FeedModule } from './feed/feed.module';
 import { FollowsModule } from './follows/follows.module';
@@ -37,6 +36,6 @@ import { UsersModule } from './users/users.module';
     TerminusModule,
   ],
   controllers: [HealthController],
-  providers: [RedisHealth, httpRequestDuration, HttpMetricsMiddleware, readinessProbes([DataSource, RabbitPublisher, RedisHealth, PhotoStore], apiReadinessProbes)],
+  providers: [RedisHealth, httpRequestDuration, HttpMetricsMiddleware, readinessProbes([PostgresHealth, RabbitPublisher, RedisHealth, StorageHealth], apiReadinessProbes)],
 })
 export class AppModule {}

@@ -1,16 +1,16 @@
-import { DataSource } from 'typeorm';
+import { PostgresHealth } from '@darkroom/database';
 import { RabbitPublisher, RedisHealth } from '@darkroom/messaging';
 import { ReadinessProbe } from '@darkroom/observability';
-import { PhotoStore } from '@darkroom/storage';
+import { StorageHealth } from '@darkroom/storage';
 
 /**
  * The api is ready when it can record uploads (Postgres), store them, and reach Redis. RabbitMQ is reported but
  * optional: an accepted upload waits in the outbox (same transaction as its row) until the relay can publish it,
  * so a broker outage delays photos and must not take every api replica out of rotation.
  */
-export function apiReadinessProbes(db: DataSource, publisher: RabbitPublisher, redis: RedisHealth, store: PhotoStore): ReadinessProbe[] {
+export function apiReadinessProbes(postgres: PostgresHealth, publisher: RabbitPublisher, redis: RedisHealth, storage: StorageHealth): ReadinessProbe[] {
   return [
-    { name: 'postgres', check: () => db.query('SELECT 1') },
+    postgres.probe(),
     {
       name: 'rabbitmq',
       optional: 'uploads are accepted and wait in the outbox until RabbitMQ is back',
@@ -19,6 +19,6 @@ export function apiReadinessProbes(db: DataSource, publisher: RabbitPublisher, r
       },
     },
     { name: 'redis', check: () => redis.ping() },
-    { name: 'storage', check: () => store.checkWritable() },
+    ...storage.probes(),
   ];
 }

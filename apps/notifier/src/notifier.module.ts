@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
 import { CacheModule } from '@darkroom/cache';
 import { DarkroomConfigModule } from '@darkroom/config';
-import { DatabaseModule } from '@darkroom/database';
+import { DatabaseModule, PostgresHealth } from '@darkroom/database';
 import { bullQueueNames, bullRootModule, DURABLE_JOB_OPTIONS, FAN_OUT_FLOW, LiveNotificationPublisher, notificationsQueueModule, RedisHealth } from '@darkroom/messaging';
 import { HealthController, LoggingModule, MetricsModule, readinessProbes, ReadinessProbe } from '@darkroom/observability';
 import { FanOutProcessor } from './fan-out.processor';
@@ -32,8 +31,8 @@ import { UploadEventsProcessor } from './upload-events.processor';
     RedisHealth,
     UploadEventsProcessor,
     FanOutProcessor,
-    readinessProbes([DataSource, RedisHealth], (db: DataSource, redis: RedisHealth): ReadinessProbe[] => [
-      { name: 'postgres', check: () => db.query('SELECT 1') },
+    readinessProbes([PostgresHealth, RedisHealth], (postgres: PostgresHealth, redis: RedisHealth): ReadinessProbe[] => [
+      postgres.probe(),
       { name: 'redis', check: () => redis.ping() },
     ]),
   ],

@@ -1,12 +1,12 @@
-import { DataSource } from 'typeorm';
+import { PostgresHealth } from '@darkroom/database';
 import { UploadEventsQueue, RabbitConsumerTransport } from '@darkroom/messaging';
 import { ReadinessProbe } from '@darkroom/observability';
-import { PhotoStore } from '@darkroom/storage';
+import { StorageHealth } from '@darkroom/storage';
 
 /** Ready = consuming the images queue and able to read originals, write thumbnails, record and announce results. */
-export function workerReadinessProbes(db: DataSource, transport: RabbitConsumerTransport, queue: UploadEventsQueue, store: PhotoStore): ReadinessProbe[] {
+export function workerReadinessProbes(postgres: PostgresHealth, transport: RabbitConsumerTransport, queue: UploadEventsQueue, storage: StorageHealth): ReadinessProbe[] {
   return [
-    { name: 'postgres', check: () => db.query('SELECT 1') },
+    postgres.probe(),
     {
       name: 'rabbitmq',
       check: async () => {
@@ -14,6 +14,6 @@ export function workerReadinessProbes(db: DataSource, transport: RabbitConsumerT
       },
     },
     { name: 'redis', check: () => queue.ping() },
-    { name: 'storage', check: () => store.checkWritable() },
+    ...storage.probes(),
   ];
 }

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
 import { AppConfig, DarkroomConfigModule } from '@darkroom/config';
-import { DatabaseModule, OutboxRepository } from '@darkroom/database';
+import { DatabaseModule, OutboxRepository, PostgresHealth } from '@darkroom/database';
 import { bullRootModule, consumerMetricsProviders, notificationsQueueModule, UploadEventsQueue, OutboxRelay, queueDepthGauge, QueueInspector, RabbitConsumerTransport, RabbitModule } from '@darkroom/messaging';
 import { HealthController, LoggingModule, MetricsModule, readinessProbes } from '@darkroom/observability';
-import { PhotoStore, StorageModule } from '@darkroom/storage';
+import { StorageHealth, StorageModule } from '@darkroom/storage';
 import { DevelopUploadService, UPLOAD_EVENTS_RELAY, uploadsDeveloped } from './develop-upload.service';
 import { ImageUploadedHandler } from './image-uploaded.handler';
 import { ThumbnailRenderer } from './thumbnail-renderer';
@@ -25,7 +24,7 @@ import { workerReadinessProbes } from './health-probes';
   ],
   controllers: [ImageUploadedHandler, HealthController],
   providers: [
-    readinessProbes([DataSource, RabbitConsumerTransport, UploadEventsQueue, PhotoStore], workerReadinessProbes),
+    readinessProbes([PostgresHealth, RabbitConsumerTransport, UploadEventsQueue, StorageHealth], workerReadinessProbes),
     ThumbnailRenderer,
     DevelopUploadService,
     uploadsDeveloped,

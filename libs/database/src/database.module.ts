@@ -1,9 +1,11 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig } from '@darkroom/config';
 import { connectWithBackoff } from '@darkroom/observability';
 import { dataSourceOptions } from './data-source-options';
+import { PostgresHealth } from './postgres-health';
 import { FanOutRepository } from './repositories/fan-out.repository';
 import { FeedRepository } from './repositories/feed.repository';
 import { FollowsRepository } from './repositories/follows.repository';
@@ -33,9 +35,11 @@ export class DatabaseModule {
               maxDelayMs: loadConfig().connectBackoffMaxMs,
             }),
         }),
+        // For PostgresHealth's TypeOrmHealthIndicator.
+        TerminusModule,
       ],
-      providers: REPOSITORIES,
-      exports: REPOSITORIES,
+      providers: [...REPOSITORIES, PostgresHealth],
+      exports: [...REPOSITORIES, PostgresHealth],
     };
   }
 }

@@ -2,6 +2,7 @@ export * from './entities';
 export { DatabaseModule } from './database.module';
 export { dataSourceOptions, MIGRATIONS } from './data-source-options';
 export { runMigrations } from './migrate';
+export { PostgresHealth, postgresProbe } from './postgres-health';
 export { decodeCursor, encodeCursor, InvalidCursorError, type Keyset } from './keyset-cursor';
 export { UsersRepository, type NewUser, type ProfileCounts } from './repositories/users.repository';
 export { UploadsRepository, type NewUpload, type NewThumbnail, type OutboxEvent, type StuckUpload } from './repositories/uploads.repository';

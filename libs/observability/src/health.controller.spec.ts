@@ -1,7 +1,7 @@
 import { ServiceUnavailableException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { TerminusModule } from '@nestjs/terminus';
-import { HealthController, READINESS_PROBES, ReadinessProbe } from './health.controller';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { HealthController, PROBE_TIMEOUT_MS, READINESS_PROBES, ReadinessProbe } from './health.controller';
 
 async function controllerWith(probes: ReadinessProbe[]): Promise<HealthController> {
   const moduleRef = await Test.createTestingModule({
@@ -19,6 +19,20 @@ const down = (name: string, optional?: string): ReadinessProbe => ({
   check: async () => {
     throw new Error(`${name} is gone`);
   },
+});
+
+// A terminus indicator, as libs/database's postgres probe hands one over (there: TypeOrmHealthIndicator.pingCheck).
+const indicators = new HealthIndicatorService();
+const indicated = (name: string, fails?: string, optional?: string): ReadinessProbe => ({
+  name,
+  optional,
+  indicator: (key, timeoutMs) =>
+    indicators
+      .check(key)
+      .attempt(async () => {
+        if (fails) throw new Error(fails);
+      })
+      .withTimeout(timeoutMs),
 });
 
 describe('HealthController.ready', () => {
@@ -39,6 +53,44 @@ describe('HealthController.ready', () => {
     await expect(controller.ready()).resolves.toMatchObject({
       status: 'degraded',
       details: { postgres: { status: 'up' }, rabbitmq: { status: 'degraded', message: 'rabbitmq is gone', impact: 'uploads wait in the outbox' } },
+    });
+  });
+
+  it('runs a terminus indicator probe under the same key: up, down (503) with its message, or degraded when optional', async () => {
+    await expect((await controllerWith([indicated('postgres')])).ready()).resolves.toMatchObject({ status: 'ok', details: { postgres: { status: 'up' } } });
+
+    const failure = await (await controllerWith([indicated('postgres', 'connect ECONNREFUSED 127.0.0.1:5432')])).ready().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServiceUnavailableException);
+    expect((failure as ServiceUnavailableException).getResponse()).toMatchObject({
+      status: 'error',
+      error: { postgres: { status: 'down', message: 'connect ECONNREFUSED 127.0.0.1:5432' } },
+    });
+
+    await expect((await controllerWith([up('postgres'), indicated('search', 'search is gone', 'search results may be stale')])).ready()).resolves.toMatchObject({
+      status: 'degraded',
+      details: { postgres: { status: 'up' }, search: { status: 'degraded', message: 'search is gone', impact: 'search results may be stale' } },
+    });
+  });
+
+  it('gives an indicator probe the probe timeout', async () => {
+    const seen: number[] = [];
+    const probe: ReadinessProbe = { name: 'postgres', indicator: async (key, timeoutMs) => (seen.push(timeoutMs), { [key]: { status: 'up' } }) };
+    await (await controllerWith([probe])).ready();
+    expect(seen).toEqual([PROBE_TIMEOUT_MS]);
+  });
+
+  it('reports an indicator that throws as down with its message (503, not a 500 for the whole check)', async () => {
+    const throwing: ReadinessProbe = {
+      name: 'disk',
+      indicator: async () => {
+        throw new Error("ENOENT: no such file or directory, statfs '/data'");
+      },
+    };
+    const failure = await (await controllerWith([up('postgres'), throwing])).ready().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServiceUnavailableException);
+    expect((failure as ServiceUnavailableException).getResponse()).toMatchObject({
+      status: 'error',
+      details: { postgres: { status: 'up' }, disk: { status: 'down', message: "ENOENT: no such file or directory, statfs '/data'" } },
     });
   });
 });

@@ -1,6 +1,8 @@
 import { Global, Logger, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig } from '@darkroom/config';
 import { PhotoStore } from './photo-store';
+import { StorageHealth } from './storage-health';
 import { VolumeStore } from './volume-store';
 
 /** Temp files untouched this long belong to no live request. */
@@ -8,7 +10,10 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 
 @Global()
 @Module({
+  // For StorageHealth's DiskHealthIndicator.
+  imports: [TerminusModule],
   providers: [
+    StorageHealth,
     {
       provide: PhotoStore,
       inject: [AppConfig],
@@ -21,6 +26,6 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
       },
     },
   ],
-  exports: [PhotoStore],
+  exports: [PhotoStore, StorageHealth],
 })
 export class StorageModule {}
