@@ -14,7 +14,8 @@ export abstract class AppConfig {
   declare rabbit: { url: string; exchange: string; queues: { images: RabbitQueueNames } };
   declare redis: { url: string; prefix: string; notificationsQueue: string; fanOutQueue: string };
   declare cache: { ttlSeconds: number };
-  declare storage: { dir: string };
+  /** diskWarnUsedRatio: the share of the volume in use above which readiness reports `disk` degraded. */
+  declare storage: { dir: string; diskWarnUsedRatio: number };
   declare connectBackoffMaxMs: number;
   declare outboxPollMs: number;
   declare reconciler: { intervalSeconds: number; stuckAfterSeconds: number; orphanGraceSeconds: number };
@@ -95,7 +96,7 @@ export function toAppConfig(env: Env): AppConfig {
     },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, notificationsQueue: env.NOTIFICATIONS_QUEUE, fanOutQueue: env.FANOUT_QUEUE },
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS },
-    storage: { dir: resolve(env.STORAGE_DIR) },
+    storage: { dir: resolve(env.STORAGE_DIR), diskWarnUsedRatio: env.DISK_WARN_USED_PERCENT / 100 },
     connectBackoffMaxMs: env.CONNECT_BACKOFF_MAX_MS,
     outboxPollMs: env.OUTBOX_POLL_MS,
     reconciler: { intervalSeconds: env.RECONCILE_INTERVAL_SECONDS, stuckAfterSeconds: env.STUCK_UPLOAD_SECONDS, orphanGraceSeconds: env.ORPHAN_GRACE_SECONDS },

@@ -30,6 +30,7 @@ export const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: name.default('darkroom'),
   STORAGE_DIR: z.string().min(1).default('./data'),
+  DISK_WARN_USED_PERCENT: z.coerce.number().int().min(1).max(100).default(95),
   CONNECT_BACKOFF_MAX_MS: positiveInt.default(10_000),
 
   IMAGES_EXCHANGE: name.default('darkroom.images'),

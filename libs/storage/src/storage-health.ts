@@ -4,9 +4,6 @@ import { AppConfig } from '@darkroom/config';
 import type { ReadinessProbe } from '@darkroom/observability';
 import { PhotoStore } from './photo-store';
 
-/** Share of the photo volume in use above which readiness reports `disk` degraded: time to add space, before writes fail. */
-export const DISK_USED_WARN_RATIO = 0.95;
-
 /**
  * The storage readiness probes, provided by StorageModule: `storage` (required: the scratch area is writable) and
  * `disk` (optional: terminus' DiskHealthIndicator on the volume under STORAGE_DIR). A volume filling up shows as
@@ -22,12 +19,13 @@ export class StorageHealth {
   ) {}
 
   probes(): ReadinessProbe[] {
+    const warnAt = this.config.storage.diskWarnUsedRatio;
     return [
       { name: 'storage', check: () => this.store.checkWritable() },
       {
         name: 'disk',
-        optional: `reads still work; uploads and thumbnails fail once the photo volume is full (this warns above ${DISK_USED_WARN_RATIO * 100}% used)`,
-        indicator: (key) => this.disk.checkStorage(key, { path: this.config.storage.dir, thresholdPercent: DISK_USED_WARN_RATIO }),
+        optional: `reads still work; uploads and thumbnails fail once the photo volume is full (this warns above ${Math.round(warnAt * 100)}% used, DISK_WARN_USED_PERCENT)`,
+        indicator: (key) => this.disk.checkStorage(key, { path: this.config.storage.dir, thresholdPercent: warnAt }),
       },
     ];
   }
