@@ -1,0 +1,176 @@
+// bench/renderer: the renderer against its peers and its ceiling, each in the same run and each in a child
+// process of its own (sharp's settings are global to a process). For every way (bench/peers.js):
+//   photos/s on a 12 MP JPEG with CORES photos in flight (both cores busy), median of ROUNDS rounds taken in turn
+//   (way A, B, C, …, then again), so that load from elsewhere on the machine falls on every row alike;
+//   output bytes and PSNR of each variant (bench/quality.js) over the four generated photos (bench/photos.js).
+// And the peak RSS of ours on 24 MP photos at the worker's default concurrency.
+'use strict';
+const { spawn } = require('node:child_process');
+const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+const RENDER_ROUNDS = Number(process.env.BENCH_RENDER_ROUNDS ?? 3);
+const PHOTOS_PER_ROUND = Number(process.env.BENCH_RENDER_PHOTOS ?? 10);
+const WORKER_DEFAULT_CONCURRENCY = 2; // WORKER_CONCURRENCY's default (libs/config/src/env.schema.ts)
+
+// ---- child: one way, one job, a JSON line on stdout ------------------------------------------------------
+async function child(wayName, job) {
+  const { ways } = require('./peers');
+  const render = ways[wayName].setup();
+  const peak = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+  let slot = 0;
+  const outDir = () => {
+    const dir = join(job.scratch, `slot-${slot++ % 64}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  if (job.mode === 'outputs') {
+    const photos = [];
+    for (const path of job.paths) {
+      const variants = await render(path, outDir());
+      photos.push({ path, variants: variants.map((v) => ({ variant: v.variant, file: save(job.scratch, path, v), bytes: v.data.length })) });
+    }
+    return { photos };
+  }
+  // speed: `inflight` photos at a time until `count` are done; one warm-up per slot first
+  await Promise.all(Array.from({ length: job.inflight }, (_, i) => render(job.paths[i % job.paths.length], outDir())));
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: job.inflight }, async () => {
+      for (let i = next++; i < job.count; i = next++) await render(job.paths[i % job.paths.length], outDir());
+    }),
+  );
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  return { ms, photos: job.count, photosPerSecond: (job.count * 1000) / ms, peakRssMb: peak() };
+}
+
+function save(scratch, path, v) {
+  const file = join(scratch, `${path.split('/').pop()}.${v.variant}.out`);
+  writeFileSync(file, v.data);
+  return file;
+}
+
+// ---- parent ------------------------------------------------------------------------------------------------
+function inChild(wayName, job, env = {}) {
+  return new Promise((ok, fail) => {
+    const proc = spawn(process.execPath, [__filename, 'child', wayName, JSON.stringify(job)], {
+      env: { ...process.env, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    proc.stdout.on('data', (chunk) => (out += chunk));
+    proc.on('error', fail);
+    proc.on('exit', (code) => (code === 0 ? ok(JSON.parse(out.trim().split('\n').pop())) : fail(new Error(`bench: ${wayName} ${job.mode} exited ${code}`))));
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Measures every way; returns { ways: { name: { photosPerSecond, rounds, bytes, psnr, variants } }, skipped, rss }. */
+async function measureRenderers(log = console.log) {
+  const { ways, CORES } = require('./peers');
+  const { makePhotos } = require('./photos');
+  const { psnr } = require('./quality');
+  const dir = mkdtempSync(join(tmpdir(), 'darkroom-bench-render-'));
+  try {
+    const started = Date.now();
+    const photos = await makePhotos(dir);
+    log(`renderer: generated ${photos.map((p) => `${p.name} (${p.displayed} displayed)`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const names = Object.keys(ways);
+    const skipped = {};
+    for (const name of names) {
+      const why = ways[name].missing?.();
+      if (why) {
+        skipped[name] = why;
+        log(`renderer: skipping the ${name} row: ${why}`);
+      }
+    }
+    const present = names.filter((name) => !skipped[name]);
+    const results = Object.fromEntries(present.map((name) => [name, { describe: ways[name].describe, rounds: [] }]));
+    const scratch = (name) => {
+      const path = join(dir, `out-${name}-${Math.random().toString(36).slice(2)}`);
+      mkdirSync(path);
+      return path;
+    };
+    // bytes and quality, over all four photos
+    for (const name of present.filter((n) => ways[n].quality !== false)) {
+      const { photos: outputs } = await inChild(name, { mode: 'outputs', paths: photos.map((p) => p.path), scratch: scratch(name) }, ways[name].env?.());
+      const r = results[name];
+      r.bytes = 0;
+      r.variants = {};
+      const dbs = [];
+      for (const [i, photo] of outputs.entries()) {
+        for (const v of photo.variants) {
+          const fit = v.variant === 'thumb' ? 'cover' : 'inside';
+          const db = await psnr(photo.path, fit, readFileSync(v.file));
+          r.bytes += v.bytes;
+          dbs.push(db);
+          r.variants[`${photos[i].name}/${v.variant}`] = { bytes: v.bytes, psnr: +db.toFixed(2) };
+        }
+      }
+      r.psnr = dbs.reduce((a, b) => a + b, 0) / dbs.length;
+    }
+    // speed, on the 12 MP JPEG, CORES photos in flight; rounds taken in turn
+    const jpeg12 = photos.find((p) => p.name === 'jpeg-12mp').path;
+    for (let round = 0; round < RENDER_ROUNDS; round++) {
+      for (const name of present) {
+        const s = await inChild(name, { mode: 'speed', paths: [jpeg12], count: PHOTOS_PER_ROUND, inflight: CORES, scratch: scratch(name) }, ways[name].env?.());
+        results[name].rounds.push(+s.photosPerSecond.toFixed(2));
+      }
+      log(`renderer: round ${round + 1}/${RENDER_ROUNDS} photos/s ${present.map((n) => `${n} ${results[n].rounds[round]}`).join(', ')}`);
+    }
+    for (const name of present) results[name].photosPerSecond = median(results[name].rounds);
+    // memory: ours on the 24 MP JPEG at the worker's default concurrency (the renderer in a child, not the whole worker)
+    const jpeg24 = photos.find((p) => p.name === 'jpeg-24mp').path;
+    const rss = await inChild('ours', { mode: 'speed', paths: [jpeg24], count: 12, inflight: WORKER_DEFAULT_CONCURRENCY, scratch: scratch('rss') }, ways.ours.env());
+    log(`renderer: ours on 24 MP, ${WORKER_DEFAULT_CONCURRENCY} in flight: ${rss.photosPerSecond.toFixed(2)} photos/s, peak RSS ${rss.peakRssMb.toFixed(0)} MB`);
+    return { ways: results, skipped, rss24: rss, cores: CORES, photos: photos.map(({ name, displayed }) => ({ name, displayed })) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The table rows: ours against each goal, then every way for comparison. */
+function rendererRows(m) {
+  const ours = m.ways.ours;
+  const rows = [];
+  const missing = (name) => !m.ways[name] && `${name} row skipped: ${m.skipped[name]}`;
+  const speed = (peer, goal, note) => {
+    if (missing(peer)) return rows.push({ name: `render-12mp-vs-${peer}`, value: null, unit: 'photos/s', baseline: null, ratio: null, goal: `≥ ${goal}`, met: null, note: missing(peer) });
+    const ratio = ours.photosPerSecond / m.ways[peer].photosPerSecond;
+    rows.push({ name: `render-12mp-vs-${peer}`, value: ours.photosPerSecond, unit: 'photos/s', baseline: m.ways[peer].photosPerSecond, ratio: +ratio.toFixed(2), goal: `≥ ${goal}`, met: ratio >= goal, note });
+  };
+  speed('immich', 1.4, `ours vs ${m.ways.immich?.describe}`);
+  speed('imagemagick', 2.5, `ours vs ${m.ways.imagemagick?.describe ?? 'ImageMagick'}`);
+  speed('ceiling', 0.5, `ours vs ${m.ways.ceiling?.describe}`);
+  const im = m.ways.immich;
+  const bytesRatio = ours.bytes / im.bytes;
+  rows.push({ name: 'render-bytes-vs-immich', value: ours.bytes, unit: 'B', baseline: im.bytes, ratio: +bytesRatio.toFixed(3), goal: '≤ 1.08', met: bytesRatio <= 1.08, note: 'all variants of the 4 photos' });
+  const dB = ours.psnr - im.psnr;
+  rows.push({ name: 'render-psnr-vs-immich', value: +ours.psnr.toFixed(2), unit: 'dB', baseline: +im.psnr.toFixed(2), ratio: +dB.toFixed(2), goal: 'ratio = dB difference ≥ −0.5', met: dB >= -0.5, note: 'mean PSNR of the 12 variants vs a lanczos3 resize of the full decode' });
+  rows.push({ name: 'render-24mp-peak-rss', value: Math.round(m.rss24.peakRssMb), unit: 'MB', baseline: null, ratio: null, goal: '≤ 250 MB', met: m.rss24.peakRssMb <= 250, note: `ours in a child process, ${WORKER_DEFAULT_CONCURRENCY} photos in flight (the renderer alone, not the whole worker)` });
+  for (const [name, w] of Object.entries(m.ways)) {
+    rows.push({ name: `render-12mp-${name}`, value: w.photosPerSecond, unit: 'photos/s', baseline: null, ratio: null, goal: null, met: null, note: `${w.describe}; rounds ${w.rounds.join(', ')}; bytes ${w.bytes ?? '-'}; PSNR ${w.psnr?.toFixed(2) ?? '-'} dB` });
+  }
+  return rows;
+}
+
+module.exports = { measureRenderers, rendererRows };
+
+if (require.main === module && process.argv[2] === 'child') {
+  child(process.argv[3], JSON.parse(process.argv[4])).then(
+    (result) => process.stdout.write(JSON.stringify(result) + '\n'),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else if (require.main === module) {
+  // `node bench/renderer.js`: the renderer rows alone
+  measureRenderers().then((m) => {
+    console.table(rendererRows(m).map((row) => ({ ...row, note: undefined })));
+    for (const [name, w] of Object.entries(m.ways)) console.log(name, JSON.stringify(w.variants ?? {}));
+  });
+}
