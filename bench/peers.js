@@ -10,7 +10,6 @@ const { join } = require('node:path');
 const { promisify } = require('node:util');
 
 const run = promisify(execFile);
-const images = { maxInputPixels: 100_000_000, thumbPx: 160, smallPx: 480, largePx: 1440, webpQuality: 80 };
 const VARIANTS = [
   { name: 'thumb', px: 160, fit: 'cover' },
   { name: 'small', px: 480, fit: 'inside' },
@@ -32,10 +31,8 @@ const ways = {
     describe: 'ThumbnailRenderer from dist/, with the settings the worker applies (WORKER_CONCURRENCY default)',
     env: () => ({ MALLOC_ARENA_MAX: dockerfileEnv('MALLOC_ARENA_MAX') }),
     setup() {
-      const worker = require('../dist/apps/worker/src/thumbnail-renderer');
-      const config = { images, worker: { concurrency: 2 } };
-      worker.configureSharp?.(config);
-      const renderer = new worker.ThumbnailRenderer(config);
+      const { ThumbnailRenderer } = require('../dist/apps/worker/src/thumbnail-renderer');
+      const renderer = new ThumbnailRenderer(workerConfig());
       return async (path) => (await renderer.render(path)).variants;
     },
   },
@@ -140,10 +137,23 @@ const ways = {
   },
 };
 
+/**
+ * The config the worker would load from this environment (its defaults, unless a variable is set, which is how
+ * BENCH_RENDER_TRY compares settings), for the parts the renderer reads.
+ */
+function workerConfig(env = process.env) {
+  const { envSchema } = require('../dist/libs/config/src/env.schema');
+  const read = (name) => envSchema.shape[name].parse(env[name]);
+  return {
+    images: { maxInputPixels: read('MAX_INPUT_PIXELS'), thumbPx: read('THUMB_PX'), smallPx: read('SMALL_PX'), largePx: read('LARGE_PX'), webpQuality: read('WEBP_QUALITY'), webpEffort: read('WEBP_EFFORT') },
+    worker: { concurrency: read('WORKER_CONCURRENCY'), vipsThreads: read('VIPS_CONCURRENCY') },
+  };
+}
+
 /** A variable the runtime image sets for every app (`ENV NAME=value` in the Dockerfile), so the bench runs ours as deployed. */
 function dockerfileEnv(name) {
   const match = new RegExp(`\\b${name}=(\\S+)`).exec(readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8'));
   return match?.[1];
 }
 
-module.exports = { ways, VARIANTS, CORES, images };
+module.exports = { ways, VARIANTS, CORES, workerConfig };

@@ -12,7 +12,8 @@ const { join } = require('node:path');
 
 const RENDER_ROUNDS = Number(process.env.BENCH_RENDER_ROUNDS ?? 3);
 const PHOTOS_PER_ROUND = Number(process.env.BENCH_RENDER_PHOTOS ?? 10);
-const WORKER_DEFAULT_CONCURRENCY = 2; // WORKER_CONCURRENCY's default (libs/config/src/env.schema.ts)
+// BENCH_RENDER_TRY='{"ours-effort4":{"WEBP_EFFORT":"4"}}' adds rows of ours with those variables set: settings compared in one run.
+const TRIES = JSON.parse(process.env.BENCH_RENDER_TRY ?? '{}');
 
 // ---- child: one way, one job, a JSON line on stdout ------------------------------------------------------
 async function child(wayName, job) {
@@ -70,7 +71,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Measures every way; returns { ways: { name: { photosPerSecond, rounds, bytes, psnr, variants } }, skipped, rss }. */
 async function measureRenderers(log = console.log) {
-  const { ways, CORES } = require('./peers');
+  const { ways, CORES, workerConfig } = require('./peers');
+  const workerConcurrency = workerConfig({}).worker.concurrency; // WORKER_CONCURRENCY's default
   const { makePhotos } = require('./photos');
   const { psnr } = require('./quality');
   const dir = mkdtempSync(join(tmpdir(), 'darkroom-bench-render-'));
@@ -87,16 +89,18 @@ async function measureRenderers(log = console.log) {
         log(`renderer: skipping the ${name} row: ${why}`);
       }
     }
-    const present = names.filter((name) => !skipped[name]);
-    const results = Object.fromEntries(present.map((name) => [name, { describe: ways[name].describe, rounds: [] }]));
+    const rowsOf = { ...Object.fromEntries(names.filter((name) => !skipped[name]).map((name) => [name, { way: name, env: ways[name].env?.() }])) };
+    for (const [name, env] of Object.entries(TRIES)) rowsOf[name] = { way: 'ours', env: { ...ways.ours.env(), ...env }, describe: `ours with ${JSON.stringify(env)}` };
+    const present = Object.keys(rowsOf);
+    const results = Object.fromEntries(present.map((name) => [name, { describe: rowsOf[name].describe ?? ways[rowsOf[name].way].describe, rounds: [] }]));
     const scratch = (name) => {
       const path = join(dir, `out-${name}-${Math.random().toString(36).slice(2)}`);
       mkdirSync(path);
       return path;
     };
     // bytes and quality, over all four photos
-    for (const name of present.filter((n) => ways[n].quality !== false)) {
-      const { photos: outputs } = await inChild(name, { mode: 'outputs', paths: photos.map((p) => p.path), scratch: scratch(name) }, ways[name].env?.());
+    for (const name of present.filter((n) => ways[rowsOf[n].way].quality !== false)) {
+      const { photos: outputs } = await inChild(rowsOf[name].way, { mode: 'outputs', paths: photos.map((p) => p.path), scratch: scratch(name) }, rowsOf[name].env);
       const r = results[name];
       r.bytes = 0;
       r.variants = {};
@@ -116,7 +120,7 @@ async function measureRenderers(log = console.log) {
     const jpeg12 = photos.find((p) => p.name === 'jpeg-12mp').path;
     for (let round = 0; round < RENDER_ROUNDS; round++) {
       for (const name of present) {
-        const s = await inChild(name, { mode: 'speed', paths: [jpeg12], count: PHOTOS_PER_ROUND, inflight: CORES, scratch: scratch(name) }, ways[name].env?.());
+        const s = await inChild(rowsOf[name].way, { mode: 'speed', paths: [jpeg12], count: PHOTOS_PER_ROUND, inflight: CORES, scratch: scratch(name) }, rowsOf[name].env);
         results[name].rounds.push(+s.photosPerSecond.toFixed(2));
       }
       log(`renderer: round ${round + 1}/${RENDER_ROUNDS} photos/s ${present.map((n) => `${n} ${results[n].rounds[round]}`).join(', ')}`);
@@ -124,8 +128,9 @@ async function measureRenderers(log = console.log) {
     for (const name of present) results[name].photosPerSecond = median(results[name].rounds);
     // memory: ours on the 24 MP JPEG at the worker's default concurrency (the renderer in a child, not the whole worker)
     const jpeg24 = photos.find((p) => p.name === 'jpeg-24mp').path;
-    const rss = await inChild('ours', { mode: 'speed', paths: [jpeg24], count: 12, inflight: WORKER_DEFAULT_CONCURRENCY, scratch: scratch('rss') }, ways.ours.env());
-    log(`renderer: ours on 24 MP, ${WORKER_DEFAULT_CONCURRENCY} in flight: ${rss.photosPerSecond.toFixed(2)} photos/s, peak RSS ${rss.peakRssMb.toFixed(0)} MB`);
+    const rss = await inChild('ours', { mode: 'speed', paths: [jpeg24], count: 12, inflight: workerConcurrency, scratch: scratch('rss') }, ways.ours.env());
+    rss.inflight = workerConcurrency;
+    log(`renderer: ours on 24 MP, ${workerConcurrency} in flight: ${rss.photosPerSecond.toFixed(2)} photos/s, peak RSS ${rss.peakRssMb.toFixed(0)} MB`);
     return { ways: results, skipped, rss24: rss, cores: CORES, photos: photos.map(({ name, displayed }) => ({ name, displayed })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -150,7 +155,7 @@ function rendererRows(m) {
   rows.push({ name: 'render-bytes-vs-immich', value: ours.bytes, unit: 'B', baseline: im.bytes, ratio: +bytesRatio.toFixed(3), goal: '≤ 1.08', met: bytesRatio <= 1.08, note: 'all variants of the 4 photos' });
   const dB = ours.psnr - im.psnr;
   rows.push({ name: 'render-psnr-vs-immich', value: +ours.psnr.toFixed(2), unit: 'dB', baseline: +im.psnr.toFixed(2), ratio: +dB.toFixed(2), goal: 'ratio = dB difference ≥ −0.5', met: dB >= -0.5, note: 'mean PSNR of the 12 variants vs a lanczos3 resize of the full decode' });
-  rows.push({ name: 'render-24mp-peak-rss', value: Math.round(m.rss24.peakRssMb), unit: 'MB', baseline: null, ratio: null, goal: '≤ 250 MB', met: m.rss24.peakRssMb <= 250, note: `ours in a child process, ${WORKER_DEFAULT_CONCURRENCY} photos in flight (the renderer alone, not the whole worker)` });
+  rows.push({ name: 'render-24mp-peak-rss', value: Math.round(m.rss24.peakRssMb), unit: 'MB', baseline: null, ratio: null, goal: '≤ 250 MB', met: m.rss24.peakRssMb <= 250, note: `ours in a child process, ${m.rss24.inflight} photos in flight (WORKER_CONCURRENCY's default) (the renderer alone, not the whole worker)` });
   for (const [name, w] of Object.entries(m.ways)) {
     rows.push({ name: `render-12mp-${name}`, value: w.photosPerSecond, unit: 'photos/s', baseline: null, ratio: null, goal: null, met: null, note: `${w.describe}; rounds ${w.rounds.join(', ')}; bytes ${w.bytes ?? '-'}; PSNR ${w.psnr?.toFixed(2) ?? '-'} dB` });
   }
