@@ -7,6 +7,7 @@ const { cpus, loadavg, totalmem } = require('node:os');
 const { join } = require('node:path');
 const sharp = require('sharp');
 const { measureRenderers, rendererRows } = require('./renderer');
+const { workerRssRows } = require('./worker-rss');
 const { fanOutRows } = require('./fanout');
 const { feedRows } = require('./feed');
 
@@ -15,7 +16,7 @@ async function main() {
   const loadBefore = loadavg()[0];
   {
     // The renderer against Immich's way, ImageMagick, vipsthumbnail and the decode ceiling (bench/renderer.js).
-    const renderers = await measureRenderers();
+    const renderers = await measureRenderers({ withPhotos: (photos) => workerRssRows(photos.find((p) => p.name === 'jpeg-24mp').path) });
     const results = rendererRows(renderers);
     // Against real Postgres and Redis (and RabbitMQ for the api), each with a database and prefix of its own.
     results.push(...(await fanOutRows()), ...(await feedRows()));
