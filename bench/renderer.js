@@ -1,7 +1,8 @@
 // bench/renderer: the renderer against its peers and its ceiling, each in the same run and each in a child
 // process of its own (sharp's settings are global to a process). For every way (bench/peers.js):
 //   photos/s on a 12 MP JPEG with CORES photos in flight (both cores busy), median of ROUNDS rounds taken in turn
-//   (way A, B, C, …, then again), so that load from elsewhere on the machine falls on every row alike;
+//   (way A, B, C, …, then C, B, A, …), so that load from elsewhere on the machine falls on every row alike; a ratio
+//   is the median of the rounds' ratios;
 //   output bytes and PSNR of each variant (bench/quality.js) over the four generated photos (bench/photos.js).
 // And the peak RSS of ours on 24 MP photos at the worker's default concurrency.
 'use strict';
@@ -10,8 +11,8 @@ const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require(
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
-const RENDER_ROUNDS = Number(process.env.BENCH_RENDER_ROUNDS ?? 3);
-const PHOTOS_PER_ROUND = Number(process.env.BENCH_RENDER_PHOTOS ?? 10);
+const RENDER_ROUNDS = Number(process.env.BENCH_RENDER_ROUNDS ?? 5);
+const PHOTOS_PER_ROUND = Number(process.env.BENCH_RENDER_PHOTOS ?? 8);
 // BENCH_RENDER_TRY='{"ours-effort4":{"WEBP_EFFORT":"4"}}' adds rows of ours with those variables set: settings compared in one run.
 const TRIES = JSON.parse(process.env.BENCH_RENDER_TRY ?? '{}');
 
@@ -119,8 +120,9 @@ async function measureRenderers({ log = console.log, withPhotos } = {}) {
     }
     // speed, on the 12 MP JPEG, CORES photos in flight; rounds taken in turn
     const jpeg12 = photos.find((p) => p.name === 'jpeg-12mp').path;
+    // every other round in reverse order, so that a load rising or falling through a round favours no row
     for (let round = 0; round < RENDER_ROUNDS; round++) {
-      for (const name of present) {
+      for (const name of round % 2 ? [...present].reverse() : present) {
         const s = await inChild(rowsOf[name].way, { mode: 'speed', paths: [jpeg12], count: PHOTOS_PER_ROUND, inflight: CORES, scratch: scratch(name) }, rowsOf[name].env);
         results[name].rounds.push(+s.photosPerSecond.toFixed(2));
       }
@@ -147,7 +149,8 @@ function rendererRows(m) {
   const missing = (name) => !m.ways[name] && `${name} row skipped: ${m.skipped[name]}`;
   const speed = (peer, goal, note) => {
     if (missing(peer)) return rows.push({ name: `render-12mp-vs-${peer}`, value: null, unit: 'photos/s', baseline: null, ratio: null, goal: `≥ ${goal}`, met: null, note: missing(peer) });
-    const ratio = ours.photosPerSecond / m.ways[peer].photosPerSecond;
+    // the median of each round's ratio: the two were measured minutes apart at most, under the same load
+    const ratio = median(ours.rounds.map((x, i) => x / m.ways[peer].rounds[i]));
     rows.push({ name: `render-12mp-vs-${peer}`, value: ours.photosPerSecond, unit: 'photos/s', baseline: m.ways[peer].photosPerSecond, ratio: +ratio.toFixed(2), goal: `≥ ${goal}`, met: ratio >= goal, note });
   };
   speed('immich', 1.4, `ours vs ${m.ways.immich?.describe}`);
@@ -163,7 +166,7 @@ function rendererRows(m) {
   // every way for the record, against the Immich way: photos/s ratio, and bytes and dB in the note
   for (const [name, w] of Object.entries(m.ways)) {
     const vs = w.bytes === undefined ? '' : `; bytes ${w.bytes} (${(w.bytes / im.bytes).toFixed(3)}× Immich's), PSNR ${w.psnr.toFixed(2)} dB (${(w.psnr - im.psnr).toFixed(2)})`;
-    rows.push({ name: `render-12mp-${name}`, value: w.photosPerSecond, unit: 'photos/s', baseline: im.photosPerSecond, ratio: +(w.photosPerSecond / im.photosPerSecond).toFixed(2), goal: null, met: null, note: `${w.describe}; rounds ${w.rounds.join(', ')}${vs}` });
+    rows.push({ name: `render-12mp-${name}`, value: w.photosPerSecond, unit: 'photos/s', baseline: im.photosPerSecond, ratio: +median(w.rounds.map((x, i) => x / im.rounds[i])).toFixed(2), goal: null, met: null, note: `${w.describe}; rounds ${w.rounds.join(', ')}${vs}` });
   }
   return rows;
 }
@@ -182,7 +185,7 @@ if (require.main === module && process.argv[2] === 'child') {
   // `node bench/renderer.js`: the renderer rows alone
   measureRenderers().then((m) => {
     const rows = rendererRows(m);
-    console.table(rows.map((row) => ({ ...row, note: undefined })));
+    console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note'))));
     for (const row of rows) console.log(`${row.name}: ${row.note}`);
   });
 }
