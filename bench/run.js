@@ -28,6 +28,7 @@ async function main() {
         value: r.value === null ? 'skipped' : `${r.value} ${r.unit}`,
         baseline: r.baseline === null ? '' : `${r.baseline} ${r.unit}`,
         ratio: r.ratio ?? '',
+        'CPU-s ratio': r.cpuRatio ?? '',
         goal: r.goal ?? '',
         met: r.met === null ? '' : r.met ? 'met' : 'NOT met',
       })),
