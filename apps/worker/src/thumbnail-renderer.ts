@@ -69,7 +69,9 @@ export class ThumbnailRenderer {
       const decodeTo = this.decodeSize(width, height);
       decoded = await sharp(path, options)
         .rotate()
-        .resize(decodeTo.width, decodeTo.height, { fit: 'fill' })
+        // lanczos2, not sharp's lanczos3: this reduce is ~10% of a 12 MP photo's CPU at lanczos3; lanczos2 saves
+        // most of that, and its files are 2% smaller for 0.01 dB less PSNR (README, "Rendering: speed, size and quality")
+        .resize(decodeTo.width, decodeTo.height, { fit: 'fill', kernel: 'lanczos2' })
         .toColourspace('srgb')
         .raw()
         .toBuffer({ resolveWithObject: true });
