@@ -34,7 +34,7 @@ export default tseslint.config(
     files: ['scripts/**/*.js', 'bench/**/*.js', '*.config.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', setTimeout: 'readonly', fetch: 'readonly', performance: 'readonly' },
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', __filename: 'readonly', Buffer: 'readonly', FormData: 'readonly', Blob: 'readonly', setTimeout: 'readonly', fetch: 'readonly', performance: 'readonly' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { AppConfig } from '@darkroom/config';
-import { explain, ThumbnailRenderer, UndecodableImageError, type RenderedPhoto } from './thumbnail-renderer';
+import { configureSharp, explain, ThumbnailRenderer, UndecodableImageError, type RenderedPhoto } from './thumbnail-renderer';
 
-const IMAGES = { maxInputPixels: 100_000_000, thumbPx: 160, smallPx: 480, largePx: 1440, webpQuality: 80 };
+const IMAGES = { maxInputPixels: 100_000_000, thumbPx: 160, smallPx: 480, largePx: 1440, webpQuality: 80, webpEffort: 2 };
 
 function rendererWith(images: Partial<typeof IMAGES> = {}): ThumbnailRenderer {
   return new ThumbnailRenderer({ images: { ...IMAGES, ...images } } as AppConfig);
@@ -91,6 +91,45 @@ describe('ThumbnailRenderer', () => {
     expect(sizes(photo)).toEqual({ thumb: '160x160', small: '200x300', large: '200x300' });
   });
 
+  it('turns the pixels upright for orientation 6: what was stored on the left is on top', async () => {
+    // stored 300x200 landscape: red left half, blue right half; orientation 6 = rotate 90° clockwise to display
+    const halves = await solid(150, 200)
+      .extend({ right: 150, background: { r: 0, g: 0, b: 255 } })
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const path = await file('halves.jpg', halves);
+
+    const large = (await rendererWith().render(path)).variants.find((v) => v.variant === 'large')!;
+    const { data, info } = await sharp(large.data).raw().toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+
+    expect(`${info.width}x${info.height}`).toBe('200x300');
+    expect(pixel(100, 40)[0]).toBeGreaterThan(150); // top: red
+    expect(pixel(100, 260)[2]).toBeGreaterThan(150); // bottom: blue
+    expect((await sharp(large.data).metadata()).orientation).toBeUndefined();
+  });
+
+  it('converts a Display P3 original to sRGB and writes no profile, EXIF or XMP', async () => {
+    // sRGB (200, 100, 50) stored as P3 numbers (about 187, 106, 63) with the P3 profile embedded
+    const p3 = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 100, b: 50 } } })
+      .withIccProfile('p3')
+      .withExif({ IFD0: { Copyright: 'someone', Artist: 'someone' } })
+      .jpeg({ quality: 100 })
+      .toBuffer();
+    expect((await sharp(p3).metadata()).icc).toBeDefined();
+    const path = await file('p3.jpg', p3);
+
+    const photo = await rendererWith({ webpQuality: 95 }).render(path);
+
+    for (const v of photo.variants) {
+      const meta = await sharp(v.data).metadata();
+      expect({ icc: meta.icc, exif: meta.exif, xmp: meta.xmp, space: meta.space }).toEqual({ icc: undefined, exif: undefined, xmp: undefined, space: 'srgb' });
+      const [r, g, b] = await sharp(v.data).raw().toBuffer();
+      for (const [got, want] of [[r, 200], [g, 100], [b, 50]] as const) expect(Math.abs(got! - want)).toBeLessThanOrEqual(4);
+    }
+  });
+
   it('keeps transparency of a PNG with alpha', async () => {
     const png = await sharp({ create: { width: 64, height: 32, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } })
       .png()
@@ -157,6 +196,24 @@ describe('ThumbnailRenderer', () => {
     const error = await renderError(rendererWith({ maxInputPixels: 100_000 }), path);
 
     expect(error.reason).toMatch(/MAX_INPUT_PIXELS/);
+  });
+});
+
+describe('configureSharp', () => {
+  afterAll(() => configureSharp(1));
+
+  it('gives each photo in flight an equal share of the cores, at least one libvips thread', () => {
+    expect(configureSharp(2, undefined, 2)).toBe(1);
+    expect(sharp.concurrency()).toBe(1);
+    expect(configureSharp(1, undefined, 4)).toBe(4);
+    expect(configureSharp(3, undefined, 8)).toBe(2);
+    expect(configureSharp(8, undefined, 2)).toBe(1);
+  });
+
+  it('takes VIPS_CONCURRENCY when set, and turns the libvips cache off', () => {
+    expect(configureSharp(2, 3, 2)).toBe(3);
+    expect(sharp.concurrency()).toBe(3);
+    expect(sharp.cache()).toMatchObject({ memory: { max: 0 }, files: { max: 0 }, items: { max: 0 } });
   });
 });
 

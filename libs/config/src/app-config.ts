@@ -33,8 +33,8 @@ export abstract class AppConfig {
   declare rateLimits: { signUp: RateLimit; uploads: RateLimit };
   declare http: { headersTimeoutMs: number; requestTimeoutMs: number; bodyIdleTimeoutMs: number; keepAliveTimeoutMs: number };
   declare stream: { heartbeatMs: number; maxPerUser: number; ticketTtlSeconds: number };
-  declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number };
-  declare worker: { httpPort: number; concurrency: number; maxAttempts: number; retryDelayMs: number };
+  declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number; webpEffort: number };
+  declare worker: { httpPort: number; concurrency: number; vipsThreads?: number; maxAttempts: number; retryDelayMs: number };
   declare notifier: { httpPort: number; concurrency: number; fanOutBatchSize: number };
 }
 
@@ -126,10 +126,12 @@ export function toAppConfig(env: Env): AppConfig {
       smallPx: env.SMALL_PX,
       largePx: env.LARGE_PX,
       webpQuality: env.WEBP_QUALITY,
+      webpEffort: env.WEBP_EFFORT,
     },
     worker: {
       httpPort: env.WORKER_HTTP_PORT,
       concurrency: env.WORKER_CONCURRENCY,
+      vipsThreads: env.VIPS_CONCURRENCY,
       maxAttempts: env.JOB_MAX_ATTEMPTS,
       retryDelayMs: env.RETRY_DELAY_MS,
     },

@@ -1,0 +1,58 @@
+// bench/worker-rss: the peak resident memory (VmHWM) of the real worker (built app, a child process, at its default
+// WORKER_CONCURRENCY, with the Dockerfile's MALLOC_ARENA_MAX) while it develops 24 MP photos uploaded through the
+// real api, against the local Postgres, Redis and RabbitMQ (a database, prefix and queues of its own).
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { benchEnvironment, peakRssMb, until } = require('./harness');
+
+function dockerfileEnv(name) {
+  return new RegExp(`\\b${name}=(\\S+)`).exec(readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8'))?.[1];
+}
+
+/** Rows: the worker's peak RSS over `count` uploads of `photoPath` (all queued at once), and its idle RSS. */
+async function workerRssRows(photoPath, { count = 12, label = '24 MP JPEG', env, name = 'worker-24mp-peak-rss' } = {}) {
+  const bench = await benchEnvironment('workerrss');
+  try {
+    const api = await bench.start('api');
+    const arena = dockerfileEnv('MALLOC_ARENA_MAX');
+    const workerEnv = env ?? (arena ? { MALLOC_ARENA_MAX: arena } : {});
+    const worker = await bench.start('worker', workerEnv);
+    const idleMb = peakRssMb(worker.child.pid);
+    const signup = await fetch(`${api.base}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'bench_rss' }) });
+    const { token } = await signup.json();
+    const data = readFileSync(photoPath);
+    const started = Date.now();
+    const ids = [];
+    for (let i = 0; i < count; i++) {
+      const form = new FormData();
+      form.append('file', new Blob([data], { type: 'image/jpeg' }), `photo-${i}.jpg`);
+      const response = await fetch(`${api.base}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+      if (response.status !== 202) throw new Error(`bench: upload → ${response.status} ${await response.text()}`);
+      ids.push((await response.json()).id);
+    }
+    await until(`${count} uploads to be developed`, async () => {
+      const { rows } = await bench.db.query(`SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) FILTER (WHERE status = 'failed') AS failed FROM uploads WHERE id = ANY($1)`, [ids]);
+      if (Number(rows[0].failed) > 0) throw new Error('bench: an upload failed');
+      return Number(rows[0].done) === count;
+    }, 300_000);
+    const seconds = (Date.now() - started) / 1000;
+    const peakMb = peakRssMb(worker.child.pid);
+    return [
+      {
+        name,
+        value: Math.round(peakMb),
+        unit: 'MB',
+        baseline: null,
+        ratio: null,
+        goal: env ? null : '≤ 250 MB',
+        met: env ? null : peakMb <= 250,
+        note: `the worker (dist/, default WORKER_CONCURRENCY, ${env ? JSON.stringify(env) : `MALLOC_ARENA_MAX=${arena ?? 'unset'}`}) developing ${count} ${label} uploads queued at once through the api, ${(count / seconds).toFixed(2)} photos/s end to end; idle ${Math.round(idleMb)} MB`,
+      },
+    ];
+  } finally {
+    await bench.close();
+  }
+}
+
+module.exports = { workerRssRows };
