@@ -114,7 +114,7 @@ module.exports = { ingestRows };
 
 if (require.main === module) {
   ingestRows().then(
-    (rows) => console.table(rows.map((row) => ({ ...row, note: undefined }))),
+    (rows) => console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
     (error) => {
       console.error(error);
       process.exit(1);

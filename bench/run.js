@@ -11,6 +11,7 @@ const { workerRssRows } = require('./worker-rss');
 const { fanOutRows } = require('./fanout');
 const { feedRows } = require('./feed');
 const { ingestRows } = require('./ingest');
+const { latencyRows } = require('./latency');
 
 async function main() {
   const started = Date.now();
@@ -20,7 +21,7 @@ async function main() {
     const renderers = await measureRenderers({ withPhotos: (photos) => workerRssRows(photos.find((p) => p.name === 'jpeg-24mp').path) });
     const results = rendererRows(renderers);
     // Against real Postgres and Redis (and RabbitMQ for the api), each with a database and prefix of its own.
-    results.push(...(await ingestRows()), ...(await fanOutRows()), ...(await feedRows()));
+    results.push(...(await ingestRows()), ...(await latencyRows()), ...(await fanOutRows()), ...(await feedRows()));
     const report = { runAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), loadAverage1m: { before: loadBefore, after: loadavg()[0] }, machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, sharp: sharp.versions.sharp, vips: sharp.versions.vips }, results, renderers };
     writeFileSync(join(__dirname, 'results.json'), JSON.stringify(report, null, 2) + '\n');
     console.table(
