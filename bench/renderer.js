@@ -189,7 +189,7 @@ function rendererRows(m) {
   return rows;
 }
 
-module.exports = { measureRenderers, rendererRows };
+module.exports = { inChild, measureRenderers, rendererRows };
 
 if (require.main === module && process.argv[2] === 'child') {
   child(process.argv[3], JSON.parse(process.argv[4])).then(
