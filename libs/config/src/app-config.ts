@@ -33,6 +33,7 @@ export abstract class AppConfig {
   declare rateLimits: { signUp: RateLimit; uploads: RateLimit };
   declare http: { headersTimeoutMs: number; requestTimeoutMs: number; bodyIdleTimeoutMs: number; keepAliveTimeoutMs: number };
   declare stream: { heartbeatMs: number; maxPerUser: number; ticketTtlSeconds: number };
+  declare webhooks: { allowedHosts: string[] };
   declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number; webpEffort: number };
   declare worker: { httpPort: number; concurrency: number; vipsThreads?: number; maxAttempts: number; retryDelayMs: number };
   declare notifier: { httpPort: number; concurrency: number; fanOutBatchSize: number };
@@ -119,6 +120,7 @@ export function toAppConfig(env: Env): AppConfig {
       bodyIdleTimeoutMs: env.HTTP_BODY_IDLE_TIMEOUT_MS,
       keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
+    webhooks: { allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.split(',').map((host) => host.trim()).filter(Boolean) },
     stream: { heartbeatMs: env.STREAM_HEARTBEAT_MS, maxPerUser: env.STREAM_MAX_PER_USER, ticketTtlSeconds: env.STREAM_TICKET_TTL_SECONDS },
     images: {
       maxInputPixels: env.MAX_INPUT_PIXELS,

@@ -80,6 +80,12 @@ export const envSchema = z.object({
   STREAM_HEARTBEAT_MS: positiveInt.min(1000).default(15_000),
   STREAM_MAX_PER_USER: positiveInt.max(100).default(5),
   STREAM_TICKET_TTL_SECONDS: positiveInt.max(3600).default(60),
+  // Hosts webhooks may be sent to although they are (or resolve to) loopback, private or link-local addresses:
+  // comma-separated names or IP literals (e.g. "localhost,127.0.0.1" for a receiver on this machine). Empty: none.
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .regex(/^\s*$|^[\w.:[\]-]+(\s*,\s*[\w.:[\]-]+)*\s*$/, 'comma-separated host names or IP addresses')
+    .default(''),
   WORKER_HTTP_PORT: port.default(3001),
   WORKER_CONCURRENCY: positiveInt.max(64).default(2),
   // libvips threads per photo; unset: cores / WORKER_CONCURRENCY (at least 1)
