@@ -7,6 +7,7 @@ import type { FanOutPageV1, UploadEventV1 } from '@darkroom/contracts';
 import type { FanOutRepository, FollowerRange, RecordedNotification } from '@darkroom/database';
 import type { LiveNotificationBatch, LiveNotificationPublisher } from '@darkroom/messaging';
 import { FanOutService } from './fan-out.service';
+import type { DeliveryDispatcher } from './webhooks/delivery-dispatcher';
 
 const UPLOAD_ID = '11111111-1111-4111-8111-111111111111';
 const OWNER_ID = '22222222-2222-4222-8222-222222222222';
@@ -65,7 +66,7 @@ describe('FanOutService', () => {
     const flowProducer = { add: async (flow: FlowJob) => void flows.push(flow) } as unknown as FlowProducer;
     const log = { setContext: () => undefined, info: () => undefined } as unknown as PinoLogger;
     const config = { notifier: { fanOutBatchSize: 1000 }, redis: { fanOutQueue: 'fanout.q' } } as AppConfig;
-    service = new FanOutService(repository, live, cache, config, flowProducer, log, new Counter({ name: 'sent_spec', help: 'spec', labelNames: ['kind'], registers: [] }));
+    service = new FanOutService(repository, live, cache, config, flowProducer, log, new Counter({ name: 'sent_spec', help: 'spec', labelNames: ['kind'], registers: [] }), { kick: () => undefined } as unknown as DeliveryDispatcher);
   });
 
   it('tells the owner first, refreshes their profile counts, and plans nothing for an upload without followers', async () => {

@@ -20,6 +20,7 @@ import {
 } from '@darkroom/contracts';
 import { FanOutRepository, NotificationKind, RecordedNotification } from '@darkroom/database';
 import { DURABLE_JOB_OPTIONS, FAN_OUT_FLOW, LiveNotificationPublisher } from '@darkroom/messaging';
+import { DeliveryDispatcher } from './webhooks/delivery-dispatcher';
 
 export const NOTIFICATIONS_SENT = 'darkroom_notifications_sent_total';
 export const notificationsSent = makeCounterProvider({
@@ -46,6 +47,7 @@ export class FanOutService {
     @InjectFlowProducer(FAN_OUT_FLOW) private readonly flows: FlowProducer,
     private readonly log: PinoLogger,
     @InjectMetric(NOTIFICATIONS_SENT) private readonly sent: Counter<string>,
+    private readonly webhooks: DeliveryDispatcher,
   ) {
     this.log.setContext(FanOutService.name);
   }
@@ -58,7 +60,10 @@ export class FanOutService {
       return;
     }
     const added = await this.fanOut.notifyOwner(payload.uploadId, payload.ownerId, event);
-    if (added) this.sent.inc({ kind: event });
+    if (added) {
+      this.sent.inc({ kind: event });
+      this.webhooks.kick(); // its webhook deliveries were recorded with it
+    }
     // The owner's upload count changes when an upload is done; the profile must not lag behind the notification.
     if (event === UPLOAD_PROCESSED) await this.cache.invalidate(CACHE_NAMESPACE.profile, [payload.ownerId]);
     const toPublish = added ? [added] : retried ? await this.fanOut.existing(payload.uploadId, event, [payload.ownerId]) : [];
@@ -114,7 +119,10 @@ export class FanOutService {
   async deliverPage(page: FanOutPageV1, retried: boolean): Promise<FanOutPageResult> {
     const result = await this.fanOut.notifyPage(page.uploadId, page.ownerId, FOLLOWEE_POSTED, page);
     await this.cache.invalidate(CACHE_NAMESPACE.feed, result.followerIds);
-    if (result.added.length > 0) this.sent.inc({ kind: FOLLOWEE_POSTED }, result.added.length);
+    if (result.added.length > 0) {
+      this.sent.inc({ kind: FOLLOWEE_POSTED }, result.added.length);
+      this.webhooks.kick();
+    }
     // A retry cannot tell whether its earlier attempt published: publish again; a stream drops ids it has sent.
     const toPublish = retried ? await this.fanOut.existing(page.uploadId, FOLLOWEE_POSTED, result.followerIds) : result.added;
     await this.publish(toPublish, FOLLOWEE_POSTED, page.uploadId, page.actorHandle);

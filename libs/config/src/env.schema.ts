@@ -86,6 +86,17 @@ export const envSchema = z.object({
     .string()
     .regex(/^\s*$|^[\w.:[\]-]+(\s*,\s*[\w.:[\]-]+)*\s*$/, 'comma-separated host names or IP addresses')
     .default(''),
+  // Webhook deliveries (the notifier): a receiver's time to answer, deliveries in flight at once, the waits
+  // between attempts after the first (Svix's schedule: 8 attempts over about a day), how often due deliveries
+  // are looked for, and how many given-up deliveries in a row disable an endpoint.
+  WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
+  WEBHOOK_CONCURRENCY: positiveInt.max(500).default(16),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(ms|s|m|h)(\s*,\s*\d+(ms|s|m|h))*\s*$|^\s*$/, 'comma-separated waits such as 5s,5m,30m,2h (ms, s, m or h), or empty for a single attempt')
+    .default('5s,5m,30m,2h,5h,10h,10h'),
+  WEBHOOK_POLL_MS: positiveInt.max(60_000).default(1000),
+  WEBHOOK_DISABLE_AFTER: positiveInt.max(1000).default(5),
   WORKER_HTTP_PORT: port.default(3001),
   WORKER_CONCURRENCY: positiveInt.max(64).default(2),
   // libvips threads per photo; unset: cores / WORKER_CONCURRENCY (at least 1)

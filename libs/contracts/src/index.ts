@@ -6,3 +6,4 @@ export * from './live-notification';
 export * from './fan-out.job';
 export * from './uuid';
 export * from './rabbit-events';
+export * from './webhook-event';

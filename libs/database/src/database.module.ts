@@ -15,8 +15,9 @@ import { UploadsRepository } from './repositories/uploads.repository';
 import { StorageGarbageRepository } from './repositories/storage-garbage.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { WebhookEndpointsRepository } from './repositories/webhook-endpoints.repository';
+import { DeliveriesRepository } from './repositories/deliveries.repository';
 
-const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FollowsRepository, FeedRepository, FanOutRepository, StorageGarbageRepository, WebhookEndpointsRepository];
+const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FollowsRepository, FeedRepository, FanOutRepository, StorageGarbageRepository, WebhookEndpointsRepository, DeliveriesRepository];
 
 @Module({})
 export class DatabaseModule {

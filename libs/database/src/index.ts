@@ -13,3 +13,4 @@ export { StorageGarbageRepository } from './repositories/storage-garbage.reposit
 export { FollowsRepository, type FollowListEntry } from './repositories/follows.repository';
 export { FeedRepository, type FeedEntry, type FeedPage, type SqlQuery } from './repositories/feed.repository';
 export { WebhookEndpointsRepository, type NewWebhookEndpoint, type WebhookEndpoint } from './repositories/webhook-endpoints.repository';
+export { DeliveriesRepository, type AttemptOutcome, type DeliveryView, type DueDelivery } from './repositories/deliveries.repository';

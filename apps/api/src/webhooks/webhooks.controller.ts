@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { PageQueryDto } from '../uploads/dto/upload.dto';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthenticatedUser } from '../auth/auth.decorators';
-import { CreatedWebhookDto, CreateWebhookDto, RotatedSecretDto, WebhookDto } from './dto/webhook.dto';
+import { CreatedWebhookDto, CreateWebhookDto, DeliveryPageDto, RotatedSecretDto, WebhookDto } from './dto/webhook.dto';
 import { WebhooksService } from './webhooks.service';
 
 const uuid = () => new ParseUUIDPipe({ version: '4' });
@@ -47,5 +48,21 @@ export class WebhooksController {
   @ApiNotFoundResponse({ description: 'no endpoint of yours has this id' })
   rotateSecret(@CurrentUser() user: AuthenticatedUser, @Param('id', uuid()) id: string): Promise<RotatedSecretDto> {
     return this.webhooks.rotateSecret(user, id);
+  }
+
+  @Get(':id/deliveries')
+  @ApiOkResponse({ type: DeliveryPageDto, description: "the endpoint's deliveries, newest first, each with its attempts and last outcome" })
+  @ApiNotFoundResponse({ description: 'no endpoint of yours has this id' })
+  deliveries(@CurrentUser() user: AuthenticatedUser, @Param('id', uuid()) id: string, @Query() query: PageQueryDto): Promise<DeliveryPageDto> {
+    return this.webhooks.deliveryLog(user, id, query.cursor, query.limit);
+  }
+
+  @Post(':id/deliveries/:deliveryId/resend')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ description: 'due again now, with the same webhook-id and a fresh run of the retry schedule' })
+  @ApiNotFoundResponse({ description: 'no such delivery of an endpoint of yours, or it is still pending' })
+  @ApiConflictResponse({ description: 'the endpoint is disabled' })
+  resend(@CurrentUser() user: AuthenticatedUser, @Param('id', uuid()) id: string, @Param('deliveryId', uuid()) deliveryId: string): Promise<void> {
+    return this.webhooks.resend(user, id, deliveryId);
   }
 }

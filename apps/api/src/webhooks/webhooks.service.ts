@@ -1,8 +1,9 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { type WebhookEndpoint, WebhookEndpointsRepository } from '@darkroom/database';
+import { DeliveriesRepository, type WebhookEndpoint, WebhookEndpointsRepository } from '@darkroom/database';
+import { parseCursorParam } from '../http/page-cursor';
 import { newWebhookSecret, WebhookDestinations } from '@darkroom/webhooks';
 import type { AuthenticatedUser } from '../auth/auth.decorators';
-import { CreatedWebhookDto, CreateWebhookDto, NOTIFICATION_KINDS, RotatedSecretDto, WebhookDto } from './dto/webhook.dto';
+import { CreatedWebhookDto, CreateWebhookDto, DeliveryPageDto, NOTIFICATION_KINDS, RotatedSecretDto, WebhookDto } from './dto/webhook.dto';
 
 /** Enough for a user's integrations; a cap so that one account cannot make every notification a hundred requests. */
 export const MAX_ENDPOINTS_PER_USER = 10;
@@ -14,6 +15,7 @@ export class WebhooksService {
   constructor(
     private readonly endpoints: WebhookEndpointsRepository,
     private readonly destinations: WebhookDestinations,
+    private readonly deliveries: DeliveriesRepository,
   ) {}
 
   async register(user: AuthenticatedUser, input: CreateWebhookDto): Promise<CreatedWebhookDto> {
@@ -43,6 +45,20 @@ export class WebhooksService {
 
   async remove(user: AuthenticatedUser, id: string): Promise<void> {
     if (!(await this.endpoints.deleteOwned(id, user.id))) notFound(id);
+  }
+
+  /** The endpoint's delivery log, newest first; 404 for someone else's endpoint. */
+  async deliveryLog(user: AuthenticatedUser, id: string, cursor: string | undefined, limit = 20): Promise<DeliveryPageDto> {
+    if (!(await this.endpoints.findOwned(id, user.id))) notFound(id);
+    return this.deliveries.listForEndpoint(id, user.id, parseCursorParam(cursor), limit);
+  }
+
+  /** Sends a delivered or given-up delivery again, with the same webhook-id; 404 when there is no such one, 409 while pending. */
+  async resend(user: AuthenticatedUser, id: string, deliveryId: string): Promise<void> {
+    const endpoint = (await this.endpoints.findOwned(id, user.id)) ?? notFound(id);
+    if (!endpoint.enabled) throw new ConflictException(`webhook ${id} is disabled (${endpoint.disabledReason}); register it again to send to it`);
+    if (await this.deliveries.resend(deliveryId, id, user.id)) return;
+    throw new NotFoundException(`delivery ${deliveryId} of webhook ${id} not found, or still pending`);
   }
 
   async rotateSecret(user: AuthenticatedUser, id: string): Promise<RotatedSecretDto> {

@@ -45,13 +45,16 @@ export class Webhooks1768000000000 implements MigrationInterface {
         attempts int NOT NULL DEFAULT 0,
         last_status_code int,
         last_error text,
-        next_attempt_at timestamptz,
+        -- when the next attempt is due; the notifier's dispatcher claims due rows with a lease (claimed_until)
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        claimed_until timestamptz,
         delivered_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         CHECK ((channel = 'webhook') = (endpoint_id IS NOT NULL)),
         UNIQUE NULLS NOT DISTINCT (notification_id, channel, endpoint_id)
       )`);
     await db.query(`CREATE INDEX deliveries_endpoint_idx ON deliveries (endpoint_id, created_at DESC, id DESC)`);
+    await db.query(`CREATE INDEX deliveries_due_idx ON deliveries (next_attempt_at) WHERE status = 'pending'`);
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -21,6 +21,19 @@ export interface RecordedNotification {
  */
 const CREATED_AT_ISO = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/**
+ * A pending webhook delivery for every notification just added, to each enabled endpoint of its recipient that
+ * takes its kind (`$3`): in the statement that adds the notifications, so a notification never exists without
+ * its deliveries, and with no query per follower (a join on webhook_endpoints_user_idx). The dispatcher in the
+ * notifier sends them.
+ */
+const DELIVERIES_OF_ADDED = `deliveries_added AS (
+         INSERT INTO deliveries (notification_id, channel, endpoint_id)
+         SELECT added.id, 'webhook', e.id FROM added JOIN webhook_endpoints e ON e.user_id = added.user_id
+          WHERE e.enabled AND $3 = ANY (e.kinds)
+         ON CONFLICT DO NOTHING
+       )`;
+
 export interface PageResult {
   /** Every follower of the page, notified now or before. */
   followerIds: string[];
@@ -74,7 +87,7 @@ export class FanOutRepository {
           WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1 AND status = 'done')
          ON CONFLICT (user_id, kind, upload_id) DO NOTHING
          RETURNING id, user_id, ${CREATED_AT_ISO} AS created_at
-       )
+       ), ${DELIVERIES_OF_ADDED}
        SELECT page.follower_id AS "userId", added.id, added.created_at AS "createdAt" FROM page LEFT JOIN added ON added.user_id = page.follower_id`,
       params,
     );
@@ -88,10 +101,13 @@ export class FanOutRepository {
   /** The owner's own notification of an outcome; null when it is already there (a replay) or the upload is gone. */
   async notifyOwner(uploadId: string, ownerId: string, kind: NotificationKind): Promise<RecordedNotification | null> {
     const rows: RecordedNotification[] = await this.db.query(
-      `INSERT INTO notifications (user_id, kind, upload_id, actor_id)
-       SELECT $2, $3, $1, $2 WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1)
-       ON CONFLICT (user_id, kind, upload_id) DO NOTHING
-       RETURNING id, user_id AS "userId", ${CREATED_AT_ISO} AS "createdAt"`,
+      `WITH added AS (
+         INSERT INTO notifications (user_id, kind, upload_id, actor_id)
+         SELECT $2, $3, $1, $2 WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1)
+         ON CONFLICT (user_id, kind, upload_id) DO NOTHING
+         RETURNING id, user_id, ${CREATED_AT_ISO} AS created_at
+       ), ${DELIVERIES_OF_ADDED}
+       SELECT id, user_id AS "userId", created_at AS "createdAt" FROM added`,
       [uploadId, ownerId, kind],
     );
     return rows[0] ?? null;

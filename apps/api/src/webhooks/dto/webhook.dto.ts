@@ -36,3 +36,21 @@ export class RotatedSecretDto {
   @ApiProperty({ description: 'the new signing secret (whsec_…), shown once' }) secret: string;
   @ApiProperty({ description: 'until then deliveries carry a signature by the previous secret too' }) previousSecretValidUntil: Date;
 }
+
+export class DeliveryDto {
+  @ApiProperty({ description: 'also the webhook-id header of every attempt' }) id: string;
+  @ApiProperty() notificationId: string;
+  @ApiProperty({ enum: NOTIFICATION_KINDS }) kind: NotificationKind;
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] }) status: 'pending' | 'delivered' | 'failed';
+  @ApiProperty() attempts: number;
+  @ApiProperty({ nullable: true, type: Number, description: "the receiver's status code at the last attempt" }) lastStatusCode: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'what went wrong at the last attempt' }) lastError: string | null;
+  @ApiProperty({ nullable: true, type: Date, description: 'when the next attempt is due (pending only)' }) nextAttemptAt: Date | null;
+  @ApiProperty({ nullable: true, type: Date }) deliveredAt: Date | null;
+  @ApiProperty() createdAt: Date;
+}
+
+export class DeliveryPageDto {
+  @ApiProperty({ type: DeliveryDto, isArray: true }) items: DeliveryDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
