@@ -47,9 +47,12 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
     this.wake?.();
   }
 
-  /** Long enough for an attempt to end and be recorded; only a notifier that died leaves a lease to run out. */
+  /**
+   * Twice an attempt's timeout and 5 s: ample for an attempt to end and be recorded, so only a notifier that
+   * died leaves a lease to run out, and its deliveries wait no longer than that for another notifier.
+   */
   private get leaseSeconds(): number {
-    return Math.ceil(this.config.webhooks.timeoutMs / 1000) + 30;
+    return Math.ceil((2 * this.config.webhooks.timeoutMs) / 1000) + 5;
   }
 
   private async run(): Promise<void> {
