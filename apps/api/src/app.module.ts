@@ -16,6 +16,7 @@ import { RateLimitModule } from './rate-limit/rate-limit';
 import { UploadsModule } from './uploads/uploads.module';
 import { UsersModule } from './users/users.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { PreferencesModule } from './preferences/preferences.module';
 
 @Module({
   imports: [
@@ -30,6 +31,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     RateLimitModule,
     UsersModule,
     WebhooksModule,
+    PreferencesModule,
     UploadsModule,
     MediaModule,
     NotificationsModule,

@@ -66,7 +66,7 @@ export class FanOutService {
     }
     // The owner's upload count changes when an upload is done; the profile must not lag behind the notification.
     if (event === UPLOAD_PROCESSED) await this.cache.invalidate(CACHE_NAMESPACE.profile, [payload.ownerId]);
-    const toPublish = added ? [added] : retried ? await this.fanOut.existing(payload.uploadId, event, [payload.ownerId]) : [];
+    const toPublish = added ? (added.streamed ? [added] : []) : retried ? await this.fanOut.existing(payload.uploadId, event, [payload.ownerId]) : [];
     await this.publish(toPublish, event, payload.uploadId, handle);
     this.log.info({ event, notified: added ? 1 : 0, replay: !added }, added ? 'owner notified' : 'notification already recorded');
 
@@ -124,7 +124,7 @@ export class FanOutService {
       this.webhooks.kick();
     }
     // A retry cannot tell whether its earlier attempt published: publish again; a stream drops ids it has sent.
-    const toPublish = retried ? await this.fanOut.existing(page.uploadId, FOLLOWEE_POSTED, result.followerIds) : result.added;
+    const toPublish = retried ? await this.fanOut.existing(page.uploadId, FOLLOWEE_POSTED, result.followerIds) : result.streamed;
     await this.publish(toPublish, FOLLOWEE_POSTED, page.uploadId, page.actorHandle);
     return { followers: result.followerIds.length, notified: result.added.length };
   }

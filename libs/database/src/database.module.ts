@@ -16,8 +16,9 @@ import { StorageGarbageRepository } from './repositories/storage-garbage.reposit
 import { UsersRepository } from './repositories/users.repository';
 import { WebhookEndpointsRepository } from './repositories/webhook-endpoints.repository';
 import { DeliveriesRepository } from './repositories/deliveries.repository';
+import { PreferencesRepository } from './repositories/preferences.repository';
 
-const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FollowsRepository, FeedRepository, FanOutRepository, StorageGarbageRepository, WebhookEndpointsRepository, DeliveriesRepository];
+const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FollowsRepository, FeedRepository, FanOutRepository, StorageGarbageRepository, WebhookEndpointsRepository, DeliveriesRepository, PreferencesRepository];
 
 @Module({})
 export class DatabaseModule {
