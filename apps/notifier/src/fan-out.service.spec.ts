@@ -29,6 +29,8 @@ describe('FanOutService', () => {
   let flows: FlowJob[];
   let followers: string[];
   let notified: Set<string>;
+  /** Recipients who turned the stream off (the repository tells which of what it added may be pushed). */
+  let streamMuted: Set<string>;
   let service: FanOutService;
 
   const page = (range: FollowerRange, n = 0): FanOutPageV1 => ({
@@ -47,16 +49,17 @@ describe('FanOutService', () => {
     flows = [];
     followers = [];
     notified = new Set();
+    streamMuted = new Set();
     const row = (userId: string): RecordedNotification => ({ id: `${userId.slice(0, 24)}999999999999`, userId, createdAt: AT });
     // An in-memory stand-in with the repository's contract: pages are follower id ranges, inserts skip the notified.
     const repository = {
       handleOf: async () => 'ada',
-      notifyOwner: async (_u: string, ownerId: string) => (notified.has(ownerId) ? null : (notified.add(ownerId), row(ownerId))),
+      notifyOwner: async (_u: string, ownerId: string) => (notified.has(ownerId) ? null : (notified.add(ownerId), { ...row(ownerId), streamed: !streamMuted.has(ownerId) })),
       pageStarts: async (_f: string, size: number) => ({ followers: followers.length, starts: followers.filter((_, i) => i > 0 && i % size === 0) }),
       notifyPage: async (_u: string, _a: string, _k: string, range: FollowerRange) => {
         const inPage = followers.filter((id) => (range.from === null || id >= range.from) && (range.to === null || id < range.to));
         const added = inPage.filter((id) => !notified.has(id)).map((id) => (notified.add(id), row(id)));
-        return { followerIds: inPage, added };
+        return { followerIds: inPage, added, streamed: added.filter((n) => !streamMuted.has(n.userId)) };
       },
       existing: async (_u: string, _k: string, userIds: readonly string[]) => userIds.filter((id) => notified.has(id)).map(row),
     } as unknown as FanOutRepository;
@@ -115,6 +118,24 @@ describe('FanOutService', () => {
     expect(published.map((d) => d.userId)).toEqual([follower(1), follower(3)]);
     expect(published.every((d) => d.kind === 'followee.posted' && d.uploadId === UPLOAD_ID)).toBe(true);
     for (const id of followers) expect((await cache.read('feed', id)).value).toBeUndefined();
+  });
+
+  it('counts every follower it notified but pushes only to those who take the kind on the stream', async () => {
+    followers = [follower(1), follower(2), follower(3)];
+    streamMuted.add(follower(2));
+
+    const result = await service.deliverPage(page({ from: null, to: null }), false);
+
+    expect(result).toEqual({ followers: 3, notified: 3 });
+    expect(published.map((d) => d.userId)).toEqual([follower(1), follower(3)]);
+  });
+
+  it('does not push the owner an outcome they turned off on the stream', async () => {
+    streamMuted.add(OWNER_ID);
+
+    await service.onUploadEvent('upload.failed', EVENT, false);
+
+    expect(published).toEqual([]);
   });
 
   it('on a retry adds nobody twice but pushes the whole page again (streams drop ids they have sent)', async () => {
