@@ -68,7 +68,7 @@ describe('FanOutService', () => {
     } as unknown as LiveNotificationPublisher;
     const flowProducer = { add: async (flow: FlowJob) => void flows.push(flow) } as unknown as FlowProducer;
     const log = { setContext: () => undefined, info: () => undefined } as unknown as PinoLogger;
-    const config = { notifier: { fanOutBatchSize: 1000 }, redis: { fanOutQueue: 'fanout.q' } } as AppConfig;
+    const config = { notifier: { fanOutBatchSize: 1000 }, redis: { fanOutQueue: 'fanout.q' }, email: { from: 'x', digestSeconds: 0, publicUrl: 'http://localhost' } } as AppConfig;
     service = new FanOutService(repository, live, cache, config, flowProducer, log, new Counter({ name: 'sent_spec', help: 'spec', labelNames: ['kind'], registers: [] }), { kick: () => undefined } as unknown as DeliveryDispatcher);
   });
 

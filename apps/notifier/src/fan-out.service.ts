@@ -53,13 +53,18 @@ export class FanOutService {
   }
 
   /** `retried`: this is not the job's first attempt, so what was recorded before is published again. */
+  /** E-mail deliveries are recorded only while e-mail is on (SMTP_URL set); nothing else would ever send them. */
+  private get emailOn(): boolean {
+    return this.config.email.smtpUrl !== undefined;
+  }
+
   async onUploadEvent(event: UploadEventName, payload: UploadEventV1, retried: boolean): Promise<void> {
     const handle = await this.fanOut.handleOf(payload.ownerId);
     if (!handle) {
       this.log.info({ event }, 'the owner is gone; nobody to notify');
       return;
     }
-    const added = await this.fanOut.notifyOwner(payload.uploadId, payload.ownerId, event);
+    const added = await this.fanOut.notifyOwner(payload.uploadId, payload.ownerId, event, this.emailOn);
     if (added) {
       this.sent.inc({ kind: event });
       this.webhooks.kick(); // its webhook deliveries were recorded with it
@@ -117,7 +122,7 @@ export class FanOutService {
 
   /** One page: record, invalidate the followers' feeds, then push live, in that order (a pushed follower reads a fresh feed). */
   async deliverPage(page: FanOutPageV1, retried: boolean): Promise<FanOutPageResult> {
-    const result = await this.fanOut.notifyPage(page.uploadId, page.ownerId, FOLLOWEE_POSTED, page);
+    const result = await this.fanOut.notifyPage(page.uploadId, page.ownerId, FOLLOWEE_POSTED, page, this.emailOn);
     await this.cache.invalidate(CACHE_NAMESPACE.feed, result.followerIds);
     if (result.added.length > 0) {
       this.sent.inc({ kind: FOLLOWEE_POSTED }, result.added.length);

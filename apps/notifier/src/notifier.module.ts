@@ -13,6 +13,7 @@ import { UploadEventsProcessor } from './upload-events.processor';
 import { DeliveryDispatcher } from './webhooks/delivery-dispatcher';
 import { webhookAttempts, WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { WebhookSender } from './webhooks/webhook-sender';
+import { EmailDeliveryService, emailsSent } from './email/email-delivery.service';
 
 @Module({
   imports: [
@@ -39,6 +40,8 @@ import { WebhookSender } from './webhooks/webhook-sender';
     WebhookSender,
     WebhookDeliveryService,
     webhookAttempts,
+    EmailDeliveryService,
+    emailsSent,
     DeliveryDispatcher,
     readinessProbes([PostgresHealth, RedisHealth], (postgres: PostgresHealth, redis: RedisHealth): ReadinessProbe[] => [
       postgres.probe(),

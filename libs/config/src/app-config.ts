@@ -42,6 +42,7 @@ export abstract class AppConfig {
     pollMs: number;
     disableAfter: number;
   };
+  declare email: { smtpUrl?: string; from: string; digestSeconds: number; retryScheduleMs: number[]; publicUrl: string };
   declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number; webpEffort: number };
   declare worker: { httpPort: number; concurrency: number; vipsThreads?: number; maxAttempts: number; retryDelayMs: number };
   declare notifier: { httpPort: number; concurrency: number; fanOutBatchSize: number };
@@ -136,6 +137,7 @@ export function toAppConfig(env: Env): AppConfig {
       pollMs: env.WEBHOOK_POLL_MS,
       disableAfter: env.WEBHOOK_DISABLE_AFTER,
     },
+    email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, digestSeconds: env.EMAIL_DIGEST_SECONDS, retryScheduleMs: parseDurations(env.EMAIL_RETRY_SCHEDULE), publicUrl: env.PUBLIC_URL.replace(/\/+$/, '') },
     stream: { heartbeatMs: env.STREAM_HEARTBEAT_MS, maxPerUser: env.STREAM_MAX_PER_USER, ticketTtlSeconds: env.STREAM_TICKET_TTL_SECONDS },
     images: {
       maxInputPixels: env.MAX_INPUT_PIXELS,

@@ -97,6 +97,17 @@ export const envSchema = z.object({
     .default('5s,5m,30m,2h,5h,10h,10h'),
   WEBHOOK_POLL_MS: positiveInt.max(60_000).default(1000),
   WEBHOOK_DISABLE_AFTER: positiveInt.max(1000).default(5),
+  // E-mail (the notifier), off while SMTP_URL is unset: smtp://user:pass@host:587 (STARTTLS when offered) or
+  // smtps://…:465 (TLS from the start). A digest gathers a user's notifications for EMAIL_DIGEST_SECONDS
+  // (0: one e-mail per notification). PUBLIC_URL is where links in e-mails point (the unsubscribe link).
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('darkroom <no-reply@darkroom.invalid>'),
+  EMAIL_DIGEST_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
+  EMAIL_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(ms|s|m|h)(\s*,\s*\d+(ms|s|m|h))*\s*$|^\s*$/, 'comma-separated waits such as 1m,5m,30m (ms, s, m or h), or empty for a single attempt')
+    .default('1m,5m,30m,2h,6h'),
+  PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
   WORKER_HTTP_PORT: port.default(3001),
   WORKER_CONCURRENCY: positiveInt.max(64).default(2),
   // libvips threads per photo; unset: cores / WORKER_CONCURRENCY (at least 1)

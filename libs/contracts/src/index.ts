@@ -7,3 +7,4 @@ export * from './fan-out.job';
 export * from './uuid';
 export * from './rabbit-events';
 export * from './webhook-event';
+export * from './unsubscribe-token';

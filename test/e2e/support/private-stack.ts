@@ -72,9 +72,9 @@ export class PrivateStack {
   }
 
   /** Spawns a notifier, returned at once (`ready` settles once its health says so). */
-  async notifier(name: string): Promise<{ app: AppProcess; ready: Promise<void> }> {
+  async notifier(name: string, env: NodeJS.ProcessEnv = {}): Promise<{ app: AppProcess; ready: Promise<void> }> {
     const port = await freePort();
-    const app = spawnApp(name, ENTRY.notifier, { ...this.env, NOTIFIER_HTTP_PORT: String(port) }, this.state.logsDir);
+    const app = spawnApp(name, ENTRY.notifier, { ...this.env, ...env, NOTIFIER_HTTP_PORT: String(port) }, this.state.logsDir);
     this.apps.push(app);
     return { app, ready: waitUntilReady(app, `http://127.0.0.1:${port}/health/ready`) };
   }

@@ -2,98 +2,48 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { PinoLogger } from 'nestjs-pino';
 import { AppConfig } from '@darkroom/config';
 import { DeliveriesRepository } from '@darkroom/database';
+import { DueWorkLoop } from '../due-work-loop';
+import { EmailDeliveryService } from '../email/email-delivery.service';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 
 /**
- * Keeps up to WEBHOOK_CONCURRENCY webhook attempts in flight: claims due deliveries as slots free up, and
- * looks again every WEBHOOK_POLL_MS or when kicked (a fan-out page or an owner's notification added some). A
- * slow or dead receiver holds one slot per attempt for at most WEBHOOK_TIMEOUT_MS, never the fan-out (which
- * only records deliveries) and never another receiver's slots beyond those. Claims are leases: a notifier
- * that dies leaves its claimed deliveries to any notifier once the lease has run out.
+ * Sends what the fan-out recorded in `deliveries`: webhook attempts, WEBHOOK_CONCURRENCY at a time, and (with
+ * SMTP_URL set) e-mails, a few at a time. Each loop claims due rows with a lease and looks again every poll or
+ * when kicked (a fan-out page or an owner's notification added some). A slow or dead receiver holds one slot per
+ * attempt for at most WEBHOOK_TIMEOUT_MS, never the fan-out (which only records) and never another receiver's
+ * slots beyond those. A notifier that dies leaves its claims to any notifier once their lease has run out.
  */
 @Injectable()
 export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private running = false;
-  private loop?: Promise<void>;
-  private readonly inFlight = new Set<Promise<void>>();
-  private wake?: () => void;
-  private pending = false;
+  private readonly loops: Array<DueWorkLoop<unknown>> = [];
 
-  constructor(
-    private readonly deliveries: DeliveriesRepository,
-    private readonly delivery: WebhookDeliveryService,
-    private readonly config: AppConfig,
-    private readonly log: PinoLogger,
-  ) {
-    this.log.setContext(DeliveryDispatcher.name);
+  constructor(deliveries: DeliveriesRepository, webhooks: WebhookDeliveryService, emails: EmailDeliveryService, config: AppConfig, log: PinoLogger) {
+    log.setContext(DeliveryDispatcher.name);
+    // Twice an attempt's timeout and 5 s: ample for an attempt to end and be recorded, so only a notifier that
+    // died leaves a lease to run out, and its claims wait no longer than that for another notifier.
+    const webhookLease = Math.ceil((2 * config.webhooks.timeoutMs) / 1000) + 5;
+    this.loops.push(
+      new DueWorkLoop('webhook deliveries', { claim: (free) => deliveries.claimDue(free, webhookLease), handle: (d) => webhooks.attempt(d) }, config.webhooks.concurrency, config.webhooks.pollMs, log) as DueWorkLoop<unknown>,
+    );
+    if (config.email.smtpUrl !== undefined) {
+      const emailLease = Math.ceil((2 * EmailDeliveryService.TIMEOUT_MS) / 1000) + 5;
+      this.loops.push(
+        new DueWorkLoop('e-mails', { claim: (free) => deliveries.claimDueEmails(free, config.email.digestSeconds, emailLease), handle: (batch) => emails.send(batch) }, 4, config.webhooks.pollMs, log) as DueWorkLoop<unknown>,
+      );
+    }
   }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+    for (const loop of this.loops) loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    // attempts in flight finish (each has WEBHOOK_TIMEOUT_MS at most), so their outcome is recorded, not repeated
-    await Promise.allSettled([...this.inFlight]);
+    // attempts in flight finish (each has its timeout at most), so their outcome is recorded, not repeated
+    await Promise.all(this.loops.map((loop) => loop.stop()));
   }
 
   /** Look for due deliveries now rather than at the next poll. */
   kick(): void {
-    this.pending = true;
-    this.wake?.();
-  }
-
-  /**
-   * Twice an attempt's timeout and 5 s: ample for an attempt to end and be recorded, so only a notifier that
-   * died leaves a lease to run out, and its deliveries wait no longer than that for another notifier.
-   */
-  private get leaseSeconds(): number {
-    return Math.ceil((2 * this.config.webhooks.timeoutMs) / 1000) + 5;
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      this.pending = false;
-      const free = this.config.webhooks.concurrency - this.inFlight.size;
-      let claimed = 0;
-      if (free > 0) {
-        try {
-          const due = await this.deliveries.claimDue(free, this.leaseSeconds);
-          claimed = due.length;
-          failures = 0;
-          for (const delivery of due) {
-            const attempt = this.delivery.attempt(delivery).catch((error: unknown) => {
-              // recording failed (Postgres away): the lease runs out and the delivery is attempted again
-              this.log.warn({ deliveryId: delivery.id, err: error }, 'recording a webhook attempt failed; it will be attempted again');
-            });
-            this.inFlight.add(attempt);
-            void attempt.finally(() => {
-              this.inFlight.delete(attempt);
-              this.wake?.(); // a slot is free
-            });
-          }
-        } catch (error) {
-          failures++;
-          this.log.warn({ err: error, failures }, 'claiming due webhook deliveries failed; trying again soon');
-        }
-      }
-      if (!this.running) break;
-      if (claimed > 0 && claimed === free) continue; // there may be more, and slots were free
-      if (this.pending && failures === 0) continue;
-      const delay = failures === 0 ? this.config.webhooks.pollMs : Math.min(this.config.webhooks.pollMs * 2 ** failures, 30_000);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
+    for (const loop of this.loops) loop.kick();
   }
 }

@@ -16,6 +16,14 @@ export interface DueDelivery {
   notification: { id: string; userId: string; kind: NotificationKind; uploadId: string; actorHandle: string; createdAt: string };
 }
 
+/** One e-mail to send: one notification, or (in digest mode) every pending one of a user. */
+export interface EmailBatch {
+  userId: string;
+  email: string;
+  handle: string;
+  deliveries: Array<{ id: string; attempts: number; notification: DueDelivery['notification'] }>;
+}
+
 export interface DeliveryView {
   id: string;
   notificationId: string;
@@ -65,6 +73,41 @@ export class DeliveriesRepository {
       ...delivery,
       notification: { id: n_id, userId: n_user, kind: n_kind, uploadId: n_upload, actorHandle: n_actor, createdAt: n_created },
     }));
+  }
+
+  /**
+   * Due e-mail deliveries, leased for `leaseSeconds`, in at most `limit` e-mails: with `digestSeconds` 0 one per
+   * delivery, else one per user whose oldest pending e-mail delivery has waited that long (all of the user's
+   * pending ones go in it).
+   */
+  async claimDueEmails(limit: number, digestSeconds: number, leaseSeconds: number): Promise<EmailBatch[]> {
+    const rows: Array<{ id: string; attempts: number; batch: string; user_id: string; email: string; handle: string; n_id: string; n_kind: NotificationKind; n_upload: string; n_actor: string; n_created: string }> = returnedRows(
+      await this.db.query(
+        `WITH due AS (
+           SELECT d.id, n.user_id, d.created_at, CASE WHEN $2 > 0 THEN n.user_id ELSE d.id END AS batch
+             FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+            WHERE d.channel = 'email' AND d.status = 'pending' AND d.next_attempt_at <= now()
+              AND (d.claimed_until IS NULL OR d.claimed_until < now())
+            FOR UPDATE OF d SKIP LOCKED
+         ), batches AS (
+           SELECT batch FROM due GROUP BY batch HAVING min(created_at) <= now() - make_interval(secs => $2) ORDER BY min(created_at) LIMIT $1
+         )
+         UPDATE deliveries d SET claimed_until = now() + make_interval(secs => $3)
+           FROM due JOIN batches USING (batch), notifications n, users u, users actor
+          WHERE d.id = due.id AND n.id = d.notification_id AND u.id = n.user_id AND actor.id = n.actor_id
+          RETURNING d.id, d.attempts, due.batch, u.id AS user_id, u.email, u.handle,
+                    n.id AS n_id, n.kind AS n_kind, n.upload_id AS n_upload, actor.handle AS n_actor,
+                    to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS n_created`,
+        [limit, digestSeconds, leaseSeconds],
+      ),
+    );
+    const batches = new Map<string, EmailBatch>();
+    for (const r of rows.sort((a, b) => a.n_created.localeCompare(b.n_created))) {
+      const batch = batches.get(r.batch) ?? { userId: r.user_id, email: r.email, handle: r.handle, deliveries: [] };
+      batch.deliveries.push({ id: r.id, attempts: r.attempts, notification: { id: r.n_id, userId: r.user_id, kind: r.n_kind, uploadId: r.n_upload, actorHandle: r.n_actor, createdAt: r.n_created } });
+      batches.set(r.batch, batch);
+    }
+    return [...batches.values()];
   }
 
   /**

@@ -24,7 +24,7 @@ const CREATED_AT_ISO = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
 
 /**
  * A pending webhook delivery for every notification just added, to each enabled endpoint of its recipient that
- * takes its kind (`$3`): in the statement that adds the notifications, so a notification never exists without
+ * takes its kind (`$3`), and an e-mail one when e-mail is on (`$4`, SMTP_URL set) and the recipient has an address: in the statement that adds the notifications, so a notification never exists without
  * its deliveries, and with no query per follower (a join on webhook_endpoints_user_idx, and a probe of
  * muted_notifications for a recipient who turned webhooks off for the kind). The notifier's dispatcher sends them.
  */
@@ -32,6 +32,9 @@ const DELIVERIES_OF_ADDED = `deliveries_added AS (
          INSERT INTO deliveries (notification_id, channel, endpoint_id)
          SELECT added.id, 'webhook', e.id FROM added JOIN webhook_endpoints e ON e.user_id = added.user_id
           WHERE e.enabled AND $3 = ANY (e.kinds) AND ${notMuted('added.user_id', 'webhook', '$3')}
+         UNION ALL
+         SELECT added.id, 'email', NULL FROM added JOIN users u ON u.id = added.user_id
+          WHERE $4 AND u.email IS NOT NULL AND ${notMuted('added.user_id', 'email', '$3')}
          ON CONFLICT DO NOTHING
        )`;
 
@@ -70,8 +73,8 @@ export class FanOutRepository {
    * (ON CONFLICT on (user_id, kind, upload_id): a retried or replayed page adds nothing). Nothing is
    * added for an upload that is no longer done (deleted meanwhile).
    */
-  async notifyPage(uploadId: string, actorId: string, kind: NotificationKind, range: FollowerRange): Promise<PageResult> {
-    const params: unknown[] = [uploadId, actorId, kind];
+  async notifyPage(uploadId: string, actorId: string, kind: NotificationKind, range: FollowerRange, email = false): Promise<PageResult> {
+    const params: unknown[] = [uploadId, actorId, kind, email];
     let bounds = '';
     if (range.from) {
       params.push(range.from);
@@ -108,7 +111,7 @@ export class FanOutRepository {
    * The owner's own notification of an outcome, and whether the owner takes it on the live stream; null when it
    * is already there (a replay) or the upload is gone.
    */
-  async notifyOwner(uploadId: string, ownerId: string, kind: NotificationKind): Promise<(RecordedNotification & { streamed: boolean }) | null> {
+  async notifyOwner(uploadId: string, ownerId: string, kind: NotificationKind, email = false): Promise<(RecordedNotification & { streamed: boolean }) | null> {
     const rows: Array<RecordedNotification & { streamed: boolean }> = await this.db.query(
       `WITH added AS (
          INSERT INTO notifications (user_id, kind, upload_id, actor_id)
@@ -117,7 +120,7 @@ export class FanOutRepository {
          RETURNING id, user_id, ${CREATED_AT_ISO} AS created_at
        ), ${DELIVERIES_OF_ADDED}
        SELECT id, user_id AS "userId", created_at AS "createdAt", ${notMuted('user_id', 'stream', '$3')} AS streamed FROM added`,
-      [uploadId, ownerId, kind],
+      [uploadId, ownerId, kind, email],
     );
     return rows[0] ?? null;
   }

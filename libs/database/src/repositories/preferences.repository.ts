@@ -22,7 +22,9 @@ export class PreferencesRepository {
     await this.db.transaction(async (tx) => {
       if (off.length > 0) {
         await tx.query(
-          `INSERT INTO muted_notifications (user_id, channel, kind) SELECT $1, c, k FROM unnest($2::text[], $3::text[]) AS t(c, k) ON CONFLICT DO NOTHING`,
+          // a user deleted meanwhile (an old unsubscribe link) has nothing to turn off
+          `INSERT INTO muted_notifications (user_id, channel, kind) SELECT $1, c, k FROM unnest($2::text[], $3::text[]) AS t(c, k)
+            WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) ON CONFLICT DO NOTHING`,
           [userId, off.map((p) => p.channel), off.map((p) => p.kind)],
         );
       }
