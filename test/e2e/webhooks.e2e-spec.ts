@@ -328,6 +328,9 @@ describe('webhook deliveries', () => {
       (e) => !e.enabled,
       60_000,
     ).then((e) => expect(e.disabledReason).toBe('the last 3 deliveries failed every attempt (last: answered 503)'));
+    // the owner is told, in the app like any notification (it is about an endpoint: no upload)
+    const notices = ((await (await fetch(url('/v1/notifications'), { headers: bearer(owner) })).json()) as { items: Array<{ kind: string; uploadId: string | null }> }).items.filter((n) => n.kind === 'webhook.disabled');
+    expect(notices).toEqual([expect.objectContaining({ kind: 'webhook.disabled', uploadId: null, actor: { handle: owner.handle }, readAt: null })]);
     await post(owner);
     // nothing more is recorded for a disabled endpoint
     expect((await deliveriesOf(endpoint.id)).map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);

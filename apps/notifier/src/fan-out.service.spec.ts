@@ -19,7 +19,7 @@ const AT = '2026-12-02T10:00:00.000Z';
 interface Pushed {
   userId: string;
   kind: string;
-  uploadId: string;
+  uploadId: string | null;
   handle: string;
 }
 

@@ -17,6 +17,8 @@ function sentence(n: Notification): string {
       return 'Your photo is developed and ready to share.';
     case 'upload.failed':
       return 'Your photo could not be developed; open darkroom to see why.';
+    case 'webhook.disabled':
+      return 'darkroom stopped sending to one of your webhook endpoints after its deliveries kept failing; see your webhooks in darkroom.';
   }
 }
 

@@ -5,6 +5,7 @@ import type { Counter } from 'prom-client';
 import { AppConfig } from '@darkroom/config';
 import { type WebhookEventV1 } from '@darkroom/contracts';
 import { type AttemptOutcome, DeliveriesRepository, type DueDelivery } from '@darkroom/database';
+import { LiveNotificationPublisher } from '@darkroom/messaging';
 import { signedHeaders } from '@darkroom/webhooks';
 import { WebhookSender } from './webhook-sender';
 
@@ -40,6 +41,7 @@ export class WebhookDeliveryService {
     private readonly config: AppConfig,
     private readonly log: PinoLogger,
     @InjectMetric(WEBHOOK_ATTEMPTS) private readonly attempts: Counter<string>,
+    private readonly live: LiveNotificationPublisher,
   ) {
     this.log.setContext(WebhookDeliveryService.name);
   }
@@ -65,7 +67,14 @@ export class WebhookDeliveryService {
     else this.log.warn({ ...fields, error: outcome.error }, 'webhook delivery given up after its last attempt');
     if (!outcome.delivered && !outcome.retryAt && failures !== null && failures >= this.config.webhooks.disableAfter) {
       const reason = `the last ${failures} deliveries failed every attempt (last: ${outcome.error})`;
-      if (await this.deliveries.disableEndpoint(delivery.endpointId, reason)) this.log.warn({ endpointId: delivery.endpointId, reason }, 'webhook endpoint disabled');
+      const disabled = await this.deliveries.disableEndpoint(delivery.endpointId, reason, this.config.email.smtpUrl !== undefined);
+      if (disabled) {
+        this.log.warn({ endpointId: delivery.endpointId, reason }, 'webhook endpoint disabled; its owner is notified');
+        // the owner hears of it now, as of any notification (its e-mail, if any, goes through the dispatcher)
+        await this.live.publishBatch({ kind: 'webhook.disabled', uploadId: null, actor: { handle: disabled.handle }, recipients: [disabled.notice] }).catch((error: unknown) => {
+          this.log.warn({ err: error }, 'pushing the webhook.disabled notification live failed; it is in the list');
+        });
+      }
     }
   }
 

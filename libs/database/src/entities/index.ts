@@ -7,6 +7,6 @@ import { UserEntity } from './user.entity';
 
 export { FollowEntity, NotificationEntity, OutboxEntity, ThumbnailEntity, UploadEntity, UserEntity };
 export type { UploadStatus } from './upload.entity';
-export type { NotificationKind } from './notification.entity';
+export type { NotificationKind, UploadNotificationKind } from './notification.entity';
 
 export const ENTITIES = [UserEntity, FollowEntity, UploadEntity, ThumbnailEntity, NotificationEntity, OutboxEntity];

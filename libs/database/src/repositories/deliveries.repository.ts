@@ -13,7 +13,7 @@ export interface DueDelivery {
   url: string;
   /** The endpoint's secret, then the previous one while it still signs. */
   secrets: string[];
-  notification: { id: string; userId: string; kind: NotificationKind; uploadId: string; actorHandle: string; createdAt: string };
+  notification: { id: string; userId: string; kind: NotificationKind; uploadId: string | null; actorHandle: string; createdAt: string };
 }
 
 /** One e-mail to send: one notification, or (in digest mode) every pending one of a user. */
@@ -138,13 +138,31 @@ export class DeliveriesRepository {
     return final ? null : 0;
   }
 
-  /** Stops sending to an endpoint that keeps failing; its pending deliveries end `failed`. true when it was enabled. */
-  async disableEndpoint(endpointId: string, reason: string): Promise<boolean> {
+  /**
+   * Stops sending to an endpoint that keeps failing: its pending deliveries end `failed`, and its owner gets a
+   * `webhook.disabled` notification (with an e-mail delivery when `email` is on and they have an address), all
+   * in one transaction. Returns that notification and the owner's handle, or null when the endpoint was not
+   * enabled (another notifier got there first).
+   */
+  async disableEndpoint(endpointId: string, reason: string, email: boolean): Promise<{ notice: { id: string; userId: string; createdAt: string }; handle: string } | null> {
     return this.db.transaction(async (tx) => {
-      const disabled = rowCount(await tx.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2 WHERE id = $1 AND enabled`, [endpointId, reason]));
-      if (disabled === 0) return false;
+      const disabled = returnedRows<{ user_id: string }>(
+        await tx.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2 WHERE id = $1 AND enabled RETURNING user_id`, [endpointId, reason]),
+      );
+      if (disabled.length === 0) return null;
       await tx.query(`UPDATE deliveries SET status = 'failed', last_error = $2, claimed_until = NULL WHERE endpoint_id = $1 AND status = 'pending'`, [endpointId, `not sent: ${reason}`]);
-      return true;
+      const [notice]: Array<{ id: string; userId: string; createdAt: string; handle: string }> = await tx.query(
+        `WITH notice AS (
+           INSERT INTO notifications (user_id, kind, upload_id, actor_id) VALUES ($1, 'webhook.disabled', NULL, $1)
+           RETURNING id, user_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+         ), mail AS (
+           INSERT INTO deliveries (notification_id, channel) SELECT notice.id, 'email' FROM notice JOIN users u ON u.id = notice.user_id WHERE $2 AND u.email IS NOT NULL
+         )
+         SELECT notice.id, notice.user_id AS "userId", notice.created_at AS "createdAt", u.handle FROM notice JOIN users u ON u.id = notice.user_id`,
+        [disabled[0]!.user_id, email],
+      );
+      const { handle, ...recorded } = notice!;
+      return { notice: recorded, handle };
     });
   }
 

@@ -8,7 +8,8 @@ import { rowCount } from './query-result';
 export interface NotificationView {
   id: string;
   kind: NotificationKind;
-  uploadId: string;
+  /** null for webhook.disabled */
+  uploadId: string | null;
   actorHandle: string;
   createdAt: Date;
   readAt: Date | null;
@@ -17,7 +18,7 @@ export interface NotificationView {
 interface ViewRow {
   id: string;
   kind: NotificationKind;
-  upload_id: string;
+  upload_id: string | null;
   actor_handle: string;
   created_at: Date;
   read_at: Date | null;

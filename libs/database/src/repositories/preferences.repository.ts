@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { NotificationKind } from '../entities';
+import type { UploadNotificationKind } from '../entities';
 import type { NotificationChannel } from './muted';
 
 export interface ChannelKind {
   channel: NotificationChannel;
-  kind: NotificationKind;
+  kind: UploadNotificationKind;
 }
 
 /** Which channel and kind pairs a user turned off (muted_notifications); every other pair is on. */

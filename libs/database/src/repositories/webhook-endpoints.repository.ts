@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { NotificationKind } from '../entities';
+import type { UploadNotificationKind } from '../entities';
 import { returnedRows, rowCount } from './query-result';
 
 /** An endpoint as its owner sees it: never its secrets. */
@@ -8,7 +8,7 @@ export interface WebhookEndpoint {
   id: string;
   userId: string;
   url: string;
-  kinds: NotificationKind[];
+  kinds: UploadNotificationKind[];
   enabled: boolean;
   disabledReason: string | null;
   createdAt: Date;
@@ -16,7 +16,7 @@ export interface WebhookEndpoint {
 
 export interface NewWebhookEndpoint {
   url: string;
-  kinds: NotificationKind[];
+  kinds: UploadNotificationKind[];
   secret: string;
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import type { NotificationKind } from '@darkroom/database';
+import type { NotificationKind, UploadNotificationKind } from '@darkroom/database';
 
-export const NOTIFICATION_KINDS: NotificationKind[] = ['upload.processed', 'upload.failed', 'followee.posted'];
+/** The kinds endpoints and preferences are set for (webhook.disabled is always sent in the app, stream and e-mail). */
+export const NOTIFICATION_KINDS: UploadNotificationKind[] = ['upload.processed', 'upload.failed', 'followee.posted'];
 
 export class CreateWebhookDto {
   @ApiProperty({ example: 'https://example.org/hooks/darkroom', description: 'http(s); refused if it is, or resolves to, a loopback, private or link-local address' })
@@ -16,13 +17,13 @@ export class CreateWebhookDto {
   @ArrayMinSize(1)
   @ArrayUnique()
   @IsIn(NOTIFICATION_KINDS, { each: true, message: `each of kinds must be one of ${NOTIFICATION_KINDS.join(', ')}` })
-  kinds?: NotificationKind[];
+  kinds?: UploadNotificationKind[];
 }
 
 export class WebhookDto {
   @ApiProperty() id: string;
   @ApiProperty() url: string;
-  @ApiProperty({ enum: NOTIFICATION_KINDS, isArray: true }) kinds: NotificationKind[];
+  @ApiProperty({ enum: NOTIFICATION_KINDS, isArray: true }) kinds: UploadNotificationKind[];
   @ApiProperty({ description: 'false once darkroom gave up on an endpoint that kept failing' }) enabled: boolean;
   @ApiProperty({ nullable: true, type: String }) disabledReason: string | null;
   @ApiProperty() createdAt: Date;
