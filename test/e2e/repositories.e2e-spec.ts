@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
-import { dataSourceOptions, decodeCursor, NotificationsRepository, OutboxRepository, type OutboxRow, runMigrations, UploadsRepository } from '@darkroom/database';
+import { dataSourceOptions, decodeCursor, DeliveriesRepository, NotificationsRepository, OutboxRepository, type OutboxRow, runMigrations, UploadsRepository } from '@darkroom/database';
 import { readState } from './support/e2e-env';
 
 /**
@@ -138,6 +138,29 @@ describe('repositories against Postgres', () => {
     await expect(uploads.insertQueued(row(orphan, randomUUID()), { topic, payload: { uploadId: orphan } })).rejects.toThrow(/foreign key/);
     expect(await db.query(`SELECT count(*)::int AS n FROM uploads WHERE id = $1`, [orphan])).toEqual([{ n: 0 }]);
     expect(await db.query(`SELECT count(*)::int AS n FROM outbox WHERE topic = $1`, [topic])).toEqual([{ n: 1 }]);
+  });
+
+  it('claims due webhook deliveries with at most so many in flight per endpoint, and never e-mail rows', async () => {
+    const deliveries = new DeliveriesRepository(db);
+    const endpoint = async () => (await db.query(`INSERT INTO webhook_endpoints (user_id, url, kinds, secret) VALUES ($1, 'http://127.0.0.1:9/x', ARRAY['upload.processed'], 'whsec_x') RETURNING id`, [owner]))[0].id as string;
+    const [busy, quiet] = [await endpoint(), await endpoint()];
+    const notification = async () => {
+      const uploadId = await newUpload(AT, 'done');
+      return (await db.query(`INSERT INTO notifications (user_id, kind, upload_id, actor_id) VALUES ($1, 'upload.processed', $2, $1) RETURNING id`, [owner, uploadId]))[0].id as string;
+    };
+    for (let i = 0; i < 6; i++) await db.query(`INSERT INTO deliveries (notification_id, channel, endpoint_id) VALUES ($1, 'webhook', $2)`, [await notification(), busy]);
+    await db.query(`INSERT INTO deliveries (notification_id, channel, endpoint_id) VALUES ($1, 'webhook', $2)`, [await notification(), quiet]);
+    for (let i = 0; i < 3; i++) await db.query(`INSERT INTO deliveries (notification_id, channel) VALUES ($1, 'email')`, [await notification()]);
+
+    const first = await deliveries.claimDue(10, 60, 2);
+    expect(first.filter((d) => d.endpointId === busy)).toHaveLength(2);
+    expect(first.filter((d) => d.endpointId === quiet)).toHaveLength(1);
+    expect(first).toHaveLength(3); // the e-mail rows are not webhook deliveries
+    // the busy endpoint still has two in flight: nothing more for it until one is recorded
+    expect(await deliveries.claimDue(10, 60, 2)).toEqual([]);
+    await deliveries.recordAttempt(first.find((d) => d.endpointId === busy)!.id, { delivered: true, statusCode: 204 });
+    const next = await deliveries.claimDue(10, 60, 2);
+    expect(next.map((d) => d.endpointId)).toEqual([busy]);
   });
 
   it('leases outbox rows: another relay skips them while leased, a failed publish gives the rest back at once', async () => {

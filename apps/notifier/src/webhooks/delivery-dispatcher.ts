@@ -22,8 +22,10 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
     // Twice an attempt's timeout and 5 s: ample for an attempt to end and be recorded, so only a notifier that
     // died leaves a lease to run out, and its claims wait no longer than that for another notifier.
     const webhookLease = Math.ceil((2 * config.webhooks.timeoutMs) / 1000) + 5;
+    // A quarter of the slots at most for one endpoint: a dead receiver with a backlog leaves the rest to others.
+    const perEndpoint = Math.max(1, Math.floor(config.webhooks.concurrency / 4));
     this.loops.push(
-      new DueWorkLoop('webhook deliveries', { claim: (free) => deliveries.claimDue(free, webhookLease), handle: (d) => webhooks.attempt(d) }, config.webhooks.concurrency, config.webhooks.pollMs, log) as DueWorkLoop<unknown>,
+      new DueWorkLoop('webhook deliveries', { claim: (free) => deliveries.claimDue(free, webhookLease, perEndpoint), handle: (d) => webhooks.attempt(d) }, config.webhooks.concurrency, config.webhooks.pollMs, log) as DueWorkLoop<unknown>,
     );
     if (config.email.smtpUrl !== undefined) {
       const emailLease = Math.ceil((2 * EmailDeliveryService.TIMEOUT_MS) / 1000) + 5;

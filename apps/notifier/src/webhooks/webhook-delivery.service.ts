@@ -78,9 +78,13 @@ export class WebhookDeliveryService {
     }
   }
 
-  /** When attempt `made + 1` is due, or null when `made` was the last the schedule allows. */
+  /**
+   * When attempt `made + 1` is due, or null when `made` was the last the schedule allows. Each wait is moved by up
+   * to 10% either way, so that the deliveries of one fan-out to a receiver that was down do not all come back at
+   * the same instant.
+   */
   private retryAt(made: number): Date | null {
     const wait = this.config.webhooks.retryScheduleMs[made - 1];
-    return wait === undefined ? null : new Date(Date.now() + wait);
+    return wait === undefined ? null : new Date(Date.now() + wait * (0.9 + Math.random() * 0.2));
   }
 }

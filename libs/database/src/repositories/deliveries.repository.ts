@@ -52,21 +52,34 @@ export type AttemptOutcome =
 export class DeliveriesRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Up to `limit` due deliveries, oldest due first, leased for `leaseSeconds`. */
-  async claimDue(limit: number, leaseSeconds: number): Promise<DueDelivery[]> {
+  /**
+   * Up to `limit` due webhook deliveries, oldest due first, leased for `leaseSeconds`, and no more than
+   * `perEndpoint` in flight to any one endpoint (counting those already claimed): a receiver that never answers,
+   * with a backlog, cannot take every slot from the others. The candidates are picked without locks (a window
+   * function cannot take them); the UPDATE re-checks each under its row lock, so of two notifiers only one claims a row.
+   */
+  async claimDue(limit: number, leaseSeconds: number, perEndpoint = limit): Promise<DueDelivery[]> {
     const rows: Array<Omit<DueDelivery, 'notification'> & { n_id: string; n_user: string; n_kind: NotificationKind; n_upload: string; n_actor: string; n_created: string }> = returnedRows(
       await this.db.query(
         `UPDATE deliveries d SET claimed_until = now() + make_interval(secs => $2)
-           FROM (SELECT id FROM deliveries
-                  WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-                  ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due,
+           FROM (SELECT id FROM (
+                   SELECT c.id, c.next_attempt_at,
+                          row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.id) AS nth,
+                          (SELECT count(*) FROM deliveries busy
+                            WHERE busy.endpoint_id = c.endpoint_id AND busy.status = 'pending' AND busy.claimed_until > now()) AS busy
+                     FROM deliveries c
+                    WHERE c.channel = 'webhook' AND c.status = 'pending' AND c.next_attempt_at <= now()
+                      AND (c.claimed_until IS NULL OR c.claimed_until < now())
+                 ) ranked
+                 WHERE nth + busy <= $3 ORDER BY next_attempt_at LIMIT $1) due,
                 webhook_endpoints e, notifications n, users actor
           WHERE d.id = due.id AND e.id = d.endpoint_id AND n.id = d.notification_id AND actor.id = n.actor_id
+            AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < now())
           RETURNING d.id, d.attempts, e.id AS "endpointId", e.url,
                     array_remove(ARRAY[e.secret, CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END], NULL) AS secrets,
                     n.id AS n_id, n.user_id AS n_user, n.kind AS n_kind, n.upload_id AS n_upload, actor.handle AS n_actor,
                     to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS n_created`,
-        [limit, leaseSeconds],
+        [limit, leaseSeconds, perEndpoint],
       ),
     );
     return rows.map(({ n_id, n_user, n_kind, n_upload, n_actor, n_created, ...delivery }) => ({
