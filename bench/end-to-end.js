@@ -113,17 +113,4 @@ async function endToEndRows(photoPath) {
 
 module.exports = { endToEndRows };
 
-if (require.main === module) {
-  const dir = mkdtempSync(join(tmpdir(), 'darkroom-bench-e2e-photos-'));
-  require('./photos')
-    .makePhotos(dir)
-    .then((photos) => endToEndRows(photos.find((p) => p.name === 'jpeg-12mp').path))
-    .then(
-      (rows) => console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
-      (error) => {
-        console.error(error);
-        process.exitCode = 1;
-      },
-    )
-    .finally(() => rmSync(dir, { recursive: true, force: true }));
-}
+if (require.main === module) require('./photos').runAloneWith12mp(endToEndRows);

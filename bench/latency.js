@@ -1,9 +1,7 @@
 // bench/latency: p99 of `GET /v1/uploads/:id` through the real api while a worker develops a backlog of 12 MP
 // photos (both cores busy), against the same requests while the worker is idle, in this run.
 'use strict';
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join } = require('node:path');
+const { readFileSync } = require('node:fs');
 const { benchEnvironment, percentile, until } = require('./harness');
 
 const REQUESTS = 400;
@@ -78,17 +76,4 @@ async function latencyRows(photoPath) {
 
 module.exports = { latencyRows };
 
-if (require.main === module) {
-  const dir = mkdtempSync(join(tmpdir(), 'darkroom-bench-latency-'));
-  require('./photos')
-    .makePhotos(dir)
-    .then((photos) => latencyRows(photos.find((p) => p.name === 'jpeg-12mp').path))
-    .then(
-      (rows) => console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
-      (error) => {
-        console.error(error);
-        process.exitCode = 1;
-      },
-    )
-    .finally(() => rmSync(dir, { recursive: true, force: true }));
-}
+if (require.main === module) require('./photos').runAloneWith12mp(latencyRows);
