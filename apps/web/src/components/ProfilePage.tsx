@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, ApiError } from '../api';
+import { follow } from '../router';
+import type { Profile, Session } from '../types';
+import { Failed, Loading } from './states';
+
+type State = { state: 'loading' } | { state: 'error'; reason: string; status: number } | { state: 'ready'; profile: Profile; busy?: boolean; problem?: string };
+
+/** Someone's profile: counts, and follow / unfollow (the API's answer is the truth; counts are read again). */
+export function ProfilePage({ handle, session }: { handle: string; session: Session }) {
+  const [view, setView] = useState<State>({ state: 'loading' });
+
+  const load = useCallback(() => {
+    api<Profile>(`/v1/users/${handle}`).then(
+      (profile) => setView({ state: 'ready', profile }),
+      (error: ApiError) => setView({ state: 'error', reason: error.message, status: error.status }),
+    );
+  }, [handle]);
+  useEffect(() => {
+    setView({ state: 'loading' });
+    load();
+  }, [load]);
+
+  if (view.state === 'loading') return <main class="page"><Loading what={`@${handle}`} /></main>;
+  if (view.state === 'error') {
+    return (
+      <main class="page">
+        {view.status === 404 ? (
+          <div class="state state-empty">
+            <p>There is nobody called @{handle} on darkroom.</p>
+          </div>
+        ) : (
+          <Failed what={`@${handle}`} reason={view.reason} retry={load} />
+        )}
+      </main>
+    );
+  }
+
+  const { profile } = view;
+  const mine = profile.handle === session.handle;
+  const toggle = () => {
+    setView({ ...view, busy: true, problem: undefined });
+    api(`/v1/users/${handle}/follow`, { method: profile.followedByMe ? 'DELETE' : 'PUT' }).then(load, (error: ApiError) =>
+      setView({ state: 'ready', profile, problem: error.message }),
+    );
+  };
+  return (
+    <main class="page profile">
+      <header class="profile-head">
+        <div class="avatar" aria-hidden="true">
+          {profile.handle.slice(0, 1).toUpperCase()}
+        </div>
+        <div>
+          <h1 class="page-title">{profile.displayName || `@${profile.handle}`}</h1>
+          {profile.displayName ? <p class="profile-handle">@{profile.handle}</p> : null}
+        </div>
+      </header>
+      <dl class="counts">
+        <div>
+          <dt>photos</dt>
+          <dd data-count="uploads">{profile.uploads}</dd>
+        </div>
+        <div>
+          <dt>followers</dt>
+          <dd data-count="followers">{profile.followers}</dd>
+        </div>
+        <div>
+          <dt>following</dt>
+          <dd data-count="following">{profile.following}</dd>
+        </div>
+      </dl>
+      {mine ? (
+        <p>
+          This is you. Your photos are under{' '}
+          <a href="/" onClick={(e) => follow(e, '/')}>
+            Your photos
+          </a>
+          ; share your handle <strong>@{profile.handle}</strong> so that people can follow you.
+        </p>
+      ) : (
+        <>
+          <button type="button" class={`button ${profile.followedByMe ? '' : 'button-primary'}`} onClick={toggle} disabled={view.busy} aria-pressed={profile.followedByMe}>
+            {profile.followedByMe ? 'Unfollow' : 'Follow'}
+          </button>
+          {view.problem ? (
+            <p class="problem" role="alert">
+              {view.problem}
+            </p>
+          ) : null}
+          <p class="hint">
+            {profile.followedByMe ? `New photos of @${profile.handle} show up in your ` : `Follow @${profile.handle} to see their new photos in your `}
+            <a href="/feed" onClick={(e) => follow(e, '/feed')}>
+              feed
+            </a>
+            .
+          </p>
+        </>
+      )}
+    </main>
+  );
+}
