@@ -24,6 +24,7 @@ export function openLiveNotifications(handlers: LiveHandlers, lastEventId?: stri
   let timer: ReturnType<typeof setTimeout> | undefined;
   let delay = FIRST_RETRY_MS;
   let stopped = false;
+  let opened = false;
 
   const retry = () => {
     if (stopped) return;
@@ -46,6 +47,9 @@ export function openLiveNotifications(handlers: LiveHandlers, lastEventId?: stri
     source.onopen = () => {
       delay = FIRST_RETRY_MS;
       handlers.status('live');
+      // Without an id to replay from, what happened while the stream was down can only be read again.
+      if (opened && !lastEventId) handlers.truncated();
+      opened = true;
     };
     source.addEventListener('notification', (event: MessageEvent<string>) => {
       if (event.lastEventId) lastEventId = event.lastEventId;

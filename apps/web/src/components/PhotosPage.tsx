@@ -26,7 +26,16 @@ export function PhotosPage() {
   const load = useCallback(() => {
     setList({ state: 'loading' });
     api<Page<Upload>>('/v1/uploads?limit=48').then(
-      (page) => setList({ state: 'ready', items: page.items, nextCursor: page.nextCursor }),
+      (page) => {
+        setList({ state: 'ready', items: page.items, nextCursor: page.nextCursor });
+        // a reload after missed events also settles the rows of files still waiting for their verdict
+        setTransfers((ts) =>
+          ts.map((t) => {
+            const upload = page.items.find((u) => u.id === t.uploadId);
+            return upload && (t.state === 'queued' || t.state === 'processing') ? { ...t, state: upload.status, reason: upload.failureReason ?? undefined } : t;
+          }),
+        );
+      },
       (error: ApiError) => setList({ state: 'error', reason: error.message }),
     );
   }, []);
