@@ -3,7 +3,8 @@ import { api, ApiError } from '../api';
 import { onNotification, onReload } from '../live';
 import { follow } from '../router';
 import type { Page, Upload } from '../types';
-import { PhotoGrid, upsert } from './PhotoGrid';
+import { upsert } from '../upload-list';
+import { PhotoGrid } from './PhotoGrid';
 import { Empty, Failed, Loading } from './states';
 import { Viewer } from './Viewer';
 

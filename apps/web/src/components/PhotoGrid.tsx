@@ -40,14 +40,3 @@ export function PhotoGrid({ items, onOpen, showOwner = false, label }: { items: 
     </ul>
   );
 }
-
-/** Replaces the item with the same id (a newer view never goes back to an older state), else puts it first. */
-export function upsert(items: Upload[], upload: Upload): Upload[] {
-  const at = items.findIndex((u) => u.id === upload.id);
-  if (at === -1) return [upload, ...items];
-  const current = items[at]!;
-  if ((current.status === 'done' || current.status === 'failed') && upload.status !== current.status && upload.status !== 'done' && upload.status !== 'failed') return items;
-  const next = items.slice();
-  next[at] = { ...upload, owner: upload.owner ?? current.owner };
-  return next;
-}
