@@ -156,6 +156,18 @@ describe('the web page, in Chromium', () => {
     expect(alice.errors).toEqual([]);
   });
 
+  it('says next to a file over MAX_UPLOAD_BYTES that it is too big, in the API\'s words', async () => {
+    const { page } = alice;
+    const big = join(work, 'huge.jpg');
+    writeFileSync(big, Buffer.alloc(state.maxUploadBytes + 1024 * 1024, 0xff));
+    await page.locator('input[type=file]').setInputFiles(big);
+
+    const refused = page.locator('.transfer', { hasText: 'huge.jpg' });
+    await refused.locator('.transfer-reason').waitFor();
+    expect(await refused.getAttribute('data-state')).toBe('rejected');
+    expect(await refused.locator('.transfer-reason').textContent()).toBe(`: the file is larger than ${state.maxUploadBytes} bytes (MAX_UPLOAD_BYTES)`);
+  });
+
   it("tells a follower live: the bell's count rises and the photo joins their feed without a reload; opening it marks it read", async () => {
     const bob = await openPage(browser, state.apiUrl, { width: 390, height: 844 }); // a phone
     try {
