@@ -168,6 +168,34 @@ describe('the web page, in Chromium', () => {
     expect(await refused.locator('.transfer-reason').textContent()).toBe(`: the file is larger than ${state.maxUploadBytes} bytes (MAX_UPLOAD_BYTES)`);
   });
 
+  it('takes photos dropped on the page, and its progress bar moves with the bytes (a slow link)', async () => {
+    const { page, context } = alice;
+    // 64 KB/s up: a photo of ~170 KB takes a few seconds, so the bar is seen part-way
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 64 * 1024 });
+    try {
+      const photo = await sceneJpeg(1);
+      const drop = await page.evaluateHandle(
+        ({ bytes, name }) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/jpeg' }));
+          return transfer;
+        },
+        { bytes: [...photo], name: 'dropped.jpg' },
+      );
+      await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer: drop });
+
+      const bar = page.locator('.transfer', { hasText: 'dropped.jpg' }).locator('progress');
+      await until(page, () => [...document.querySelectorAll<HTMLProgressElement>('.transfer progress')].some((p) => p.value > 0 && p.value < p.max * 0.9 && p.closest('.transfer')?.textContent?.includes('dropped.jpg')), null);
+      expect(await page.locator('.transfer', { hasText: 'dropped.jpg' }).locator('.transfer-state').textContent()).toMatch(/^uploading \d+%$/);
+      await until(page, () => document.querySelector('.transfer:last-child')?.getAttribute('data-state') === 'done', null, 60_000);
+      expect(await bar.evaluate((p: HTMLProgressElement) => p.value === p.max && p.max === Number(p.getAttribute('max')))).toBe(true);
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+  });
+
   it("tells a follower live: the bell's count rises and the photo joins their feed without a reload; opening it marks it read", async () => {
     const bob = await openPage(browser, state.apiUrl, { width: 390, height: 844 }); // a phone
     try {
@@ -180,10 +208,10 @@ describe('the web page, in Chromium', () => {
       await page.getByRole('button', { name: 'Follow' }).click();
       await page.getByRole('button', { name: 'Unfollow' }).waitFor();
       expect(await page.locator('[data-count=followers]').textContent()).toBe('1');
-      expect(await page.locator('[data-count=uploads]').textContent()).toBe('4');
+      expect(await page.locator('[data-count=uploads]').textContent()).toBe('5');
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Feed' }).click();
-      await until(page, () => document.querySelectorAll('.grid .photo.is-loaded img').length === 4, null);
+      await until(page, () => document.querySelectorAll('.grid .photo.is-loaded img').length === 5, null);
       const bell = page.locator('.bell-button');
       expect(await bell.getAttribute('aria-label')).toBe('Notifications, 0 unread');
       await until(page, () => document.querySelector('.live')?.classList.contains('live-live') ?? false, null);
@@ -194,7 +222,7 @@ describe('the web page, in Chromium', () => {
 
       await until(page, () => document.querySelector('.bell-count')?.textContent === '1', null);
       expect(await bell.getAttribute('aria-label')).toBe('Notifications, 1 unread');
-      await until(page, () => document.querySelectorAll('.grid .photo.is-loaded img').length === 5, null);
+      await until(page, () => document.querySelectorAll('.grid .photo.is-loaded img').length === 6, null);
       expect(await page.locator('.grid .tile').first().locator('.tile-owner').textContent()).toBe(`@${aliceHandle}`);
       expect(await unreloaded()).toBe(true);
 
