@@ -168,7 +168,7 @@ describe('the web page, in Chromium', () => {
     expect(await refused.locator('.transfer-reason').textContent()).toBe(`: the file is larger than ${state.maxUploadBytes} bytes (MAX_UPLOAD_BYTES)`);
   });
 
-  it('takes photos dropped on the page, and its progress bar moves with the bytes (a slow link)', async () => {
+  it('takes photos dropped on the page; its progress bar moves with the bytes (a slow link) and survives a visit to the feed', async () => {
     const { page, context } = alice;
     // 64 KB/s up: a photo of ~170 KB takes a few seconds, so the bar is seen part-way
     const cdp = await context.newCDPSession(page);
@@ -188,8 +188,14 @@ describe('the web page, in Chromium', () => {
       const bar = page.locator('.transfer', { hasText: 'dropped.jpg' }).locator('progress');
       await until(page, () => [...document.querySelectorAll<HTMLProgressElement>('.transfer progress')].some((p) => p.value > 0 && p.value < p.max * 0.9 && p.closest('.transfer')?.textContent?.includes('dropped.jpg')), null);
       expect(await page.locator('.transfer', { hasText: 'dropped.jpg' }).locator('.transfer-state').textContent()).toMatch(/^uploading \d+%$/);
+      // away and back while it goes up: the upload and its row carry on
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Feed' }).click();
+      await page.getByRole('heading', { name: 'Feed' }).waitFor();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Your photos' }).click();
+      await page.locator('.transfer', { hasText: 'dropped.jpg' }).waitFor();
       await until(page, () => document.querySelector('.transfer:last-child')?.getAttribute('data-state') === 'done', null, 60_000);
       expect(await bar.evaluate((p: HTMLProgressElement) => p.value === p.max && p.max === Number(p.getAttribute('max')))).toBe(true);
+      await until(page, () => document.querySelectorAll('.grid .photo.is-loaded img').length === 5, null);
     } finally {
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       await cdp.detach();

@@ -3,6 +3,7 @@ import { api, whenUnauthorized } from '../api';
 import { dispatchNotification, dispatchReload, LiveStatus, openLiveNotifications } from '../live';
 import { follow, navigate, useRoute } from '../router';
 import { clearSession, loadSession, saveSession } from '../session';
+import { forgetTransfers } from '../transfers';
 import type { Notification, Page, Session } from '../types';
 import { Bell } from './Bell';
 import { FeedPage } from './FeedPage';
@@ -15,6 +16,7 @@ export function App() {
 
   const signOut = useCallback(() => {
     clearSession();
+    forgetTransfers();
     setSession(null);
     navigate('/');
   }, []);

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { onNotification, onReload } from '../live';
 import { follow } from '../router';
+import { fetchUpload } from '../transfers';
 import type { Page, Upload } from '../types';
 import { upsert } from '../upload-list';
 import { PhotoGrid } from './PhotoGrid';
@@ -29,7 +30,7 @@ export function FeedPage() {
     () =>
       onNotification((n) => {
         if (n.kind !== 'followee.posted') return;
-        api<Upload>(`/v1/uploads/${n.uploadId}`).then(
+        fetchUpload(n.uploadId).then(
           (upload) => setList((l) => (l.state === 'ready' ? { ...l, items: upsert(l.items, { ...upload, owner: upload.owner ?? { id: '', handle: n.actor.handle } }) } : l)),
           () => undefined, // deleted, or unfollowed meanwhile
         );

@@ -1,16 +1,5 @@
 import { useState } from 'preact/hooks';
-
-export type TransferState = 'waiting' | 'uploading' | 'queued' | 'processing' | 'done' | 'failed' | 'rejected';
-
-export interface Transfer {
-  key: string;
-  name: string;
-  bytes: number;
-  sent: number;
-  state: TransferState;
-  reason?: string;
-  uploadId?: string;
-}
+import type { Transfer, TransferState } from '../transfers';
 
 const LABEL: Record<TransferState, string> = {
   waiting: 'waiting to upload',
