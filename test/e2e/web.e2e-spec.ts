@@ -247,6 +247,23 @@ describe('the web page, in Chromium', () => {
     }
   });
 
+  it('deletes a photo of yours from the viewer, after asking twice', async () => {
+    const { page } = alice;
+    const before = await page.locator('.grid .tile').count();
+    await page.locator('.grid .tile-open').first().click();
+    const viewer = page.getByRole('dialog');
+    await viewer.waitFor();
+    const id = /\/v1\/uploads\/([0-9a-f-]{36})\//.exec((await page.locator('.viewer-image').getAttribute('src'))!)![1]!;
+    await viewer.getByRole('button', { name: 'Delete', exact: true }).click();
+    expect(await page.locator('.grid .tile').count()).toBe(before); // not yet: it asks again
+    await viewer.getByRole('button', { name: 'Delete for good' }).click();
+    await until(page, (n) => document.querySelectorAll('.grid .tile').length === n, before - 1);
+    expect(await viewer.getAttribute('aria-label')).toBe(`Photo 1 of ${before - 1}`); // the next one
+    await page.keyboard.press('Escape');
+    expect((await fetch(`${state.apiUrl}/v1/uploads/${id}`, { headers: bearer(await tokenOf(page)) })).status).toBe(404);
+    expect(alice.errors).toEqual([]);
+  });
+
   it('signs out, forgetting the token in this browser', async () => {
     const { page } = alice;
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -52,6 +52,12 @@ export function PhotosPage() {
   );
 
   const done = list.state === 'ready' ? list.items.filter((u) => u.status === 'done') : [];
+  // Gone from the API first, then from the page; the viewer shows the next photo, or closes after the last.
+  const remove = (upload: Upload) =>
+    api(`/v1/uploads/${upload.id}`, { method: 'DELETE' }).then(() => {
+      setList((l) => (l.state === 'ready' ? { ...l, items: l.items.filter((u) => u.id !== upload.id) } : l));
+      if (done.length <= 1) setOpen(null);
+    });
   return (
     <main class="page">
       <h1 class="page-title">Your photos</h1>
@@ -75,7 +81,7 @@ export function PhotosPage() {
           ) : null}
         </>
       )}
-      {open !== null && done.length ? <Viewer items={done} index={Math.min(open, done.length - 1)} onIndex={setOpen} onClose={() => setOpen(null)} /> : null}
+      {open !== null && done.length ? <Viewer items={done} index={Math.min(open, done.length - 1)} onIndex={setOpen} onClose={() => setOpen(null)} onDelete={remove} /> : null}
     </main>
   );
 }

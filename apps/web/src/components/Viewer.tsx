@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { placeholderOf } from '../placeholder';
 import { follow } from '../router';
 import type { Upload } from '../types';
@@ -8,9 +8,24 @@ import { altOf, srcsetOf } from './Photo';
  * One photo at a time, `large` (small on a narrow screen), over the page. ← and → step through the list,
  * Escape or the close button leaves, and focus goes back to the tile that opened it.
  */
-export function Viewer({ items, index, onIndex, onClose }: { items: Upload[]; index: number; onIndex: (index: number) => void; onClose: () => void }) {
+export function Viewer({
+  items,
+  index,
+  onIndex,
+  onClose,
+  onDelete,
+}: {
+  items: Upload[];
+  index: number;
+  onIndex: (index: number) => void;
+  onClose: () => void;
+  /** Your own photos only: resolves once the API has deleted it, rejects with the reason. */
+  onDelete?: (upload: Upload) => Promise<void>;
+}) {
   const dialog = useRef<HTMLDivElement>(null);
   const item = items[index];
+  // Deleting asks twice (the button turns into "Delete for good"), never through a blocking confirm().
+  const [deleting, setDeleting] = useState<{ id: string; busy?: boolean; problem?: string } | null>(null);
   // The key handler reads the latest props from here: re-subscribing per step would leave the old handler
   // (and its old index) in place until effects flush, so fast repeated keys would go nowhere.
   const latest = useRef({ index, count: items.length, onIndex, onClose });
@@ -77,6 +92,33 @@ export function Viewer({ items, index, onIndex, onClose }: { items: Upload[]; in
           <span class="viewer-count">
             {index + 1} / {items.length}
           </span>
+          {onDelete ? (
+            deleting?.id === item.id ? (
+              <button
+                type="button"
+                class="button button-danger"
+                disabled={deleting.busy}
+                onClick={() => {
+                  setDeleting({ id: item.id, busy: true });
+                  onDelete(item).then(
+                    () => setDeleting(null),
+                    (error: Error) => setDeleting({ id: item.id, problem: error.message }),
+                  );
+                }}
+              >
+                Delete for good
+              </button>
+            ) : (
+              <button type="button" class="button button-quiet" onClick={() => setDeleting({ id: item.id })}>
+                Delete
+              </button>
+            )
+          ) : null}
+          {deleting?.id === item.id && deleting.problem ? (
+            <span class="problem" role="alert">
+              {deleting.problem}
+            </span>
+          ) : null}
         </figcaption>
       </figure>
       <button type="button" class="viewer-nav viewer-prev" aria-label="Previous photo" disabled={index === 0} onClick={() => onIndex(index - 1)}>
