@@ -211,9 +211,11 @@ describe('the web page, in Chromium', () => {
       // find alice from the keyboard, follow her: the counts follow the API
       await page.getByLabel('Find people by handle').fill(`@${aliceHandle}`);
       await page.keyboard.press('Enter');
-      await page.getByRole('button', { name: 'Follow' }).click();
-      await page.getByRole('button', { name: 'Unfollow' }).waitFor();
+      await page.getByRole('button', { name: 'Follow', exact: true }).click();
+      await page.getByRole('button', { name: 'Unfollow', exact: true }).waitFor();
       expect(await page.locator('[data-count=followers]').textContent()).toBe('1');
+      await page.getByRole('button', { name: 'followers', exact: true }).click();
+      await page.getByRole('list', { name: `@${aliceHandle}'s followers` }).getByRole('link', { name: `@${handleFor('bob')}` }).waitFor();
       expect(await page.locator('[data-count=uploads]').textContent()).toBe('5');
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Feed' }).click();

@@ -46,6 +46,14 @@ export interface Notification {
   readAt: string | null;
 }
 
+/** An item of GET /v1/users/:handle/followers and …/following. */
+export interface Person {
+  id: string;
+  handle: string;
+  displayName: string | null;
+  followedAt: string;
+}
+
 export interface Profile {
   id: string;
   handle: string;

@@ -1,14 +1,47 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { follow } from '../router';
-import type { Profile, Session } from '../types';
+import type { Page, Person, Profile, Session } from '../types';
 import { Failed, Loading } from './states';
+
+type Which = 'followers' | 'following';
+type People = { which: Which; state: 'loading' } | { which: Which; state: 'ready'; items: Person[]; more: boolean } | { which: Which; state: 'error'; reason: string };
+
+/** Who follows them, or whom they follow: newest follow first, as links to those profiles. */
+function PeopleList({ handle, people, retry }: { handle: string; people: People; retry: () => void }) {
+  const what = people.which === 'followers' ? `@${handle}'s followers` : `the people @${handle} follows`;
+  if (people.state === 'loading') return <Loading what={what} />;
+  if (people.state === 'error') return <Failed what={what} reason={people.reason} retry={retry} />;
+  if (people.items.length === 0) return <p class="state">{people.which === 'followers' ? `Nobody follows @${handle} yet.` : `@${handle} follows nobody yet.`}</p>;
+  return (
+    <ul class="people" aria-label={what}>
+      {people.items.map((p) => (
+        <li key={p.id}>
+          <a href={`/u/${p.handle}`} onClick={(e) => follow(e, `/u/${p.handle}`)}>
+            @{p.handle}
+          </a>
+          {p.displayName ? <span class="hint"> {p.displayName}</span> : null}
+        </li>
+      ))}
+      {people.more ? <li class="hint">and more</li> : null}
+    </ul>
+  );
+}
 
 type State = { state: 'loading' } | { state: 'error'; reason: string; status: number } | { state: 'ready'; profile: Profile; busy?: boolean; problem?: string };
 
 /** Someone's profile: counts, and follow / unfollow (the API's answer is the truth; counts are read again). */
 export function ProfilePage({ handle, session }: { handle: string; session: Session }) {
   const [view, setView] = useState<State>({ state: 'loading' });
+  const [people, setPeople] = useState<People | null>(null);
+
+  const showPeople = (which: Which) => {
+    setPeople({ which, state: 'loading' });
+    api<Page<Person>>(`/v1/users/${handle}/${which}?limit=50`).then(
+      (page) => setPeople({ which, state: 'ready', items: page.items, more: page.nextCursor !== null }),
+      (error: ApiError) => setPeople({ which, state: 'error', reason: error.message }),
+    );
+  };
 
   const load = useCallback(() => {
     api<Profile>(`/v1/users/${handle}`).then(
@@ -40,7 +73,11 @@ export function ProfilePage({ handle, session }: { handle: string; session: Sess
   const mine = profile.handle === session.handle;
   const toggle = () => {
     setView({ ...view, busy: true, problem: undefined });
-    api(`/v1/users/${handle}/follow`, { method: profile.followedByMe ? 'DELETE' : 'PUT' }).then(load, (error: ApiError) =>
+    const reload = () => {
+      load();
+      if (people) showPeople(people.which);
+    };
+    api(`/v1/users/${handle}/follow`, { method: profile.followedByMe ? 'DELETE' : 'PUT' }).then(reload, (error: ApiError) =>
       setView({ state: 'ready', profile, problem: error.message }),
     );
   };
@@ -60,15 +97,18 @@ export function ProfilePage({ handle, session }: { handle: string; session: Sess
           <dt>photos</dt>
           <dd data-count="uploads">{profile.uploads}</dd>
         </div>
-        <div>
-          <dt>followers</dt>
-          <dd data-count="followers">{profile.followers}</dd>
-        </div>
-        <div>
-          <dt>following</dt>
-          <dd data-count="following">{profile.following}</dd>
-        </div>
+        {(['followers', 'following'] as const).map((which) => (
+          <div key={which}>
+            <dt>
+              <button type="button" class="link-button" aria-expanded={people?.which === which} onClick={() => (people?.which === which ? setPeople(null) : showPeople(which))}>
+                {which}
+              </button>
+            </dt>
+            <dd data-count={which}>{profile[which]}</dd>
+          </div>
+        ))}
       </dl>
+      {people ? <PeopleList handle={profile.handle} people={people} retry={() => showPeople(people.which)} /> : null}
       {mine ? (
         <p>
           This is you. Your photos are under{' '}
