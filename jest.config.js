@@ -5,7 +5,7 @@
  * the compose suite under test/compose runs docker-compose.yml itself (`npm run test:compose`, not part of `npm test`).
  */
 const moduleNameMapper = {
-  '^@darkroom/(config|contracts|database|storage|messaging|observability|cache)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@darkroom/(config|contracts|database|storage|messaging|observability|cache|webhooks)$': '<rootDir>/libs/$1/src/index.ts',
 };
 // Type-checking is `npm run build`'s job; the tests only transpile, which keeps them fast.
 const transform = {

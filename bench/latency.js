@@ -5,7 +5,6 @@ const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { benchEnvironment, percentile, until } = require('./harness');
-const { makePhotos } = require('./photos');
 
 const REQUESTS = 400;
 const CLIENTS = 4;
@@ -29,11 +28,11 @@ async function reads(url, token) {
   return latencies;
 }
 
-async function latencyRows() {
-  const dir = mkdtempSync(join(tmpdir(), 'darkroom-bench-latency-'));
+/** `photoPath`: the 12 MP JPEG of bench/photos. */
+async function latencyRows(photoPath) {
   const bench = await benchEnvironment('latency');
   try {
-    const photo = readFileSync((await makePhotos(dir)).find((p) => p.name === 'jpeg-12mp').path);
+    const photo = readFileSync(photoPath);
     const api = await bench.start('api');
     await bench.start('worker');
     const signup = await fetch(`${api.base}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'bench_latency' }) });
@@ -74,18 +73,22 @@ async function latencyRows() {
     ];
   } finally {
     await bench.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 module.exports = { latencyRows };
 
 if (require.main === module) {
-  latencyRows().then(
-    (rows) => console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  const dir = mkdtempSync(join(tmpdir(), 'darkroom-bench-latency-'));
+  require('./photos')
+    .makePhotos(dir)
+    .then((photos) => latencyRows(photos.find((p) => p.name === 'jpeg-12mp').path))
+    .then(
+      (rows) => console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
+      (error) => {
+        console.error(error);
+        process.exitCode = 1;
+      },
+    )
+    .finally(() => rmSync(dir, { recursive: true, force: true }));
 }

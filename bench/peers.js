@@ -114,39 +114,17 @@ const ways = {
       };
     },
   },
-  // ours' decode step alone (sharp's shrink-on-load rule, orient, to the size every variant is made from), no encode
-  'decode-as-ours': {
-    describe: "ours' decode step alone (orient, sRGB, to 1080x1440 raw; sharp does not shrink on load here), one libvips thread per photo",
-    quality: false,
-    setup() {
-      const sharp = require('sharp');
-      sharp.concurrency(1);
-      sharp.cache(false);
-      return async (path) => {
-        const { autoOrient } = await sharp(path).metadata();
-        const scale = Math.min(1, Math.max(1440 / Math.max(autoOrient.width, autoOrient.height), 160 / Math.min(autoOrient.width, autoOrient.height)));
-        await sharp(path)
-          .rotate()
-          .resize(Math.round(autoOrient.width * scale), Math.round(autoOrient.height * scale), { fit: 'fill' })
-          .toColourspace('srgb')
-          .raw()
-          .toBuffer();
-        return [];
-      };
-    },
-  },
-  // the ceiling: the decode alone, shrinking on load (libjpeg's 1/2 scale still covers 1440 px). sharp will not shrink
-  // on load for a shrink in [2, 3) (its guard against libjpeg rounding; 4000 px to 1440 is 2.78), so this asks for
-  // 1333 px (a shrink of 3: libjpeg 1/2, then a small reduce), about what a 1/2 decode reduced to 1440 px costs
+  // the ceiling: the shrink-on-load decode alone (libjpeg's 1/2 scale, which still covers 1440 px; libvips' load option,
+  // as ours gives it), orient, sRGB, raw: no reduce, no encode
   ceiling: {
-    describe: 'the shrink-on-load decode alone: libjpeg 1/2 (sharp to 1333 px, where sharp shrinks on load), orient, raw, one libvips thread per photo',
+    describe: 'the shrink-on-load decode alone: libjpeg 1/2 (photo.jpg[shrink=2]), orient, sRGB, raw, one libvips thread per photo',
     quality: false,
     setup() {
       const sharp = require('sharp');
       sharp.concurrency(1);
       sharp.cache(false);
       return async (path) => {
-        await sharp(path).rotate().resize(1333, 1333, { fit: 'inside' }).toColourspace('srgb').raw().toBuffer();
+        await sharp(`${path}[shrink=2]`).rotate().toColourspace('srgb').raw().toBuffer();
         return [];
       };
     },

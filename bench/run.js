@@ -12,16 +12,26 @@ const { fanOutRows } = require('./fanout');
 const { feedRows } = require('./feed');
 const { ingestRows } = require('./ingest');
 const { latencyRows } = require('./latency');
+const { endToEndRows } = require('./end-to-end');
 
 async function main() {
   const started = Date.now();
   const loadBefore = loadavg()[0];
   {
     // The renderer against Immich's way, ImageMagick, vipsthumbnail and the decode ceiling (bench/renderer.js).
-    const renderers = await measureRenderers({ withPhotos: (photos) => workerRssRows(photos.find((p) => p.name === 'jpeg-24mp').path) });
+    // The rows that need the generated photos run while they exist: the whole worker's RSS, end to end, latency.
+    // Those, and the rest, run against real Postgres, Redis and RabbitMQ, each with a database, prefix and queues of its own.
+    let pipelineRows = [];
+    const renderers = await measureRenderers({
+      withPhotos: async (photos) => {
+        const path = (name) => photos.find((p) => p.name === name).path;
+        const rss = await workerRssRows(path('jpeg-24mp'));
+        pipelineRows = [...(await endToEndRows(path('jpeg-12mp'))), ...(await ingestRows()), ...(await latencyRows(path('jpeg-12mp')))];
+        return rss;
+      },
+    });
     const results = rendererRows(renderers);
-    // Against real Postgres and Redis (and RabbitMQ for the api), each with a database and prefix of its own.
-    results.push(...(await ingestRows()), ...(await latencyRows()), ...(await fanOutRows()), ...(await feedRows()));
+    results.push(...pipelineRows, ...(await fanOutRows()), ...(await feedRows()));
     const report = { runAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), loadAverage1m: { before: loadBefore, after: loadavg()[0] }, machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, sharp: sharp.versions.sharp, vips: sharp.versions.vips }, results, renderers };
     writeFileSync(join(__dirname, 'results.json'), JSON.stringify(report, null, 2) + '\n');
     console.table(

@@ -121,6 +121,25 @@ describe('repositories against Postgres', () => {
     expect(await uploads.existingIds([silent, fresh, randomUUID()])).toEqual(new Set([silent, fresh]));
   });
 
+  it('records a queued upload and its outbox event in one statement: both rows, or neither', async () => {
+    const topic = `spec.insert.${readState().runId}`;
+    const row = (id: string, ownerId: string) => ({ id, ownerId, caption: 'a caption', originalKey: `originals/2026/12/${id}`, originalName: 'IMG_1.jpg', mime: 'image/jpeg', bytes: 5_000_000, sha256: 'ab'.repeat(32), createdAt: AT });
+    const id = randomUUID();
+
+    await uploads.insertQueued(row(id, owner), { topic, payload: { uploadId: id } });
+
+    expect(await db.query(`SELECT status, attempts, caption, original_name AS "originalName", bytes::int, sha256, created_at AS "createdAt", touched_at IS NOT NULL AS touched FROM uploads WHERE id = $1`, [id])).toEqual([
+      { status: 'queued', attempts: 0, caption: 'a caption', originalName: 'IMG_1.jpg', bytes: 5_000_000, sha256: 'ab'.repeat(32), createdAt: AT, touched: true },
+    ]);
+    expect(await db.query(`SELECT payload FROM outbox WHERE topic = $1`, [topic])).toEqual([{ payload: { uploadId: id } }]);
+
+    // An owner that does not exist fails the upload's INSERT: the event must not be recorded without it.
+    const orphan = randomUUID();
+    await expect(uploads.insertQueued(row(orphan, randomUUID()), { topic, payload: { uploadId: orphan } })).rejects.toThrow(/foreign key/);
+    expect(await db.query(`SELECT count(*)::int AS n FROM uploads WHERE id = $1`, [orphan])).toEqual([{ n: 0 }]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM outbox WHERE topic = $1`, [topic])).toEqual([{ n: 1 }]);
+  });
+
   it('leases outbox rows: another relay skips them while leased, a failed publish gives the rest back at once', async () => {
     const outbox = new OutboxRepository(db);
     const topic = `spec.lease.${readState().runId}`;

@@ -383,7 +383,7 @@ describe('the token cache', () => {
   it('lets a freshly signed-up user in at once, and answers /v1/me the same from the cache', async () => {
     const hal = await createUser('soc_hal');
     const [row] = await sql<{ created_at: Date }>(`SELECT created_at FROM users WHERE id = $1`, [hal.id]);
-    const expected = { id: hal.id, handle: hal.handle, displayName: 'soc_hal', email: null, webhookUrl: null, createdAt: row!.created_at.toISOString() };
+    const expected = { id: hal.id, handle: hal.handle, displayName: 'soc_hal', email: null, createdAt: row!.created_at.toISOString() };
 
     const first = await call('GET', '/v1/me', hal); // a miss: from Postgres, then stored
     const second = await call('GET', '/v1/me', hal); // a hit

@@ -15,6 +15,8 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { RateLimitModule } from './rate-limit/rate-limit';
 import { UploadsModule } from './uploads/uploads.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { PreferencesModule } from './preferences/preferences.module';
 
 @Module({
   imports: [
@@ -28,6 +30,8 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     RateLimitModule,
     UsersModule,
+    WebhooksModule,
+    PreferencesModule,
     UploadsModule,
     MediaModule,
     NotificationsModule,

@@ -7,6 +7,7 @@ import type { FanOutPageV1, UploadEventV1 } from '@darkroom/contracts';
 import type { FanOutRepository, FollowerRange, RecordedNotification } from '@darkroom/database';
 import type { LiveNotificationBatch, LiveNotificationPublisher } from '@darkroom/messaging';
 import { FanOutService } from './fan-out.service';
+import type { DeliveryDispatcher } from './webhooks/delivery-dispatcher';
 
 const UPLOAD_ID = '11111111-1111-4111-8111-111111111111';
 const OWNER_ID = '22222222-2222-4222-8222-222222222222';
@@ -18,7 +19,7 @@ const AT = '2026-12-02T10:00:00.000Z';
 interface Pushed {
   userId: string;
   kind: string;
-  uploadId: string;
+  uploadId: string | null;
   handle: string;
 }
 
@@ -28,6 +29,8 @@ describe('FanOutService', () => {
   let flows: FlowJob[];
   let followers: string[];
   let notified: Set<string>;
+  /** Recipients who turned the stream off (the repository tells which of what it added may be pushed). */
+  let streamMuted: Set<string>;
   let service: FanOutService;
 
   const page = (range: FollowerRange, n = 0): FanOutPageV1 => ({
@@ -46,16 +49,17 @@ describe('FanOutService', () => {
     flows = [];
     followers = [];
     notified = new Set();
+    streamMuted = new Set();
     const row = (userId: string): RecordedNotification => ({ id: `${userId.slice(0, 24)}999999999999`, userId, createdAt: AT });
     // An in-memory stand-in with the repository's contract: pages are follower id ranges, inserts skip the notified.
     const repository = {
       handleOf: async () => 'ada',
-      notifyOwner: async (_u: string, ownerId: string) => (notified.has(ownerId) ? null : (notified.add(ownerId), row(ownerId))),
+      notifyOwner: async (_u: string, ownerId: string) => (notified.has(ownerId) ? null : (notified.add(ownerId), { ...row(ownerId), streamed: !streamMuted.has(ownerId) })),
       pageStarts: async (_f: string, size: number) => ({ followers: followers.length, starts: followers.filter((_, i) => i > 0 && i % size === 0) }),
       notifyPage: async (_u: string, _a: string, _k: string, range: FollowerRange) => {
         const inPage = followers.filter((id) => (range.from === null || id >= range.from) && (range.to === null || id < range.to));
         const added = inPage.filter((id) => !notified.has(id)).map((id) => (notified.add(id), row(id)));
-        return { followerIds: inPage, added };
+        return { followerIds: inPage, added, streamed: added.filter((n) => !streamMuted.has(n.userId)) };
       },
       existing: async (_u: string, _k: string, userIds: readonly string[]) => userIds.filter((id) => notified.has(id)).map(row),
     } as unknown as FanOutRepository;
@@ -64,8 +68,8 @@ describe('FanOutService', () => {
     } as unknown as LiveNotificationPublisher;
     const flowProducer = { add: async (flow: FlowJob) => void flows.push(flow) } as unknown as FlowProducer;
     const log = { setContext: () => undefined, info: () => undefined } as unknown as PinoLogger;
-    const config = { notifier: { fanOutBatchSize: 1000 }, redis: { fanOutQueue: 'fanout.q' } } as AppConfig;
-    service = new FanOutService(repository, live, cache, config, flowProducer, log, new Counter({ name: 'sent_spec', help: 'spec', labelNames: ['kind'], registers: [] }));
+    const config = { notifier: { fanOutBatchSize: 1000 }, redis: { fanOutQueue: 'fanout.q' }, email: { from: 'x', digestSeconds: 0, publicUrl: 'http://localhost' } } as AppConfig;
+    service = new FanOutService(repository, live, cache, config, flowProducer, log, new Counter({ name: 'sent_spec', help: 'spec', labelNames: ['kind'], registers: [] }), { kick: () => undefined } as unknown as DeliveryDispatcher);
   });
 
   it('tells the owner first, refreshes their profile counts, and plans nothing for an upload without followers', async () => {
@@ -114,6 +118,24 @@ describe('FanOutService', () => {
     expect(published.map((d) => d.userId)).toEqual([follower(1), follower(3)]);
     expect(published.every((d) => d.kind === 'followee.posted' && d.uploadId === UPLOAD_ID)).toBe(true);
     for (const id of followers) expect((await cache.read('feed', id)).value).toBeUndefined();
+  });
+
+  it('counts every follower it notified but pushes only to those who take the kind on the stream', async () => {
+    followers = [follower(1), follower(2), follower(3)];
+    streamMuted.add(follower(2));
+
+    const result = await service.deliverPage(page({ from: null, to: null }), false);
+
+    expect(result).toEqual({ followers: 3, notified: 3 });
+    expect(published.map((d) => d.userId)).toEqual([follower(1), follower(3)]);
+  });
+
+  it('does not push the owner an outcome they turned off on the stream', async () => {
+    streamMuted.add(OWNER_ID);
+
+    await service.onUploadEvent('upload.failed', EVENT, false);
+
+    expect(published).toEqual([]);
   });
 
   it('on a retry adds nobody twice but pushes the whole page again (streams drop ids they have sent)', async () => {

@@ -20,6 +20,7 @@ import {
 } from '@darkroom/contracts';
 import { FanOutRepository, NotificationKind, RecordedNotification } from '@darkroom/database';
 import { DURABLE_JOB_OPTIONS, FAN_OUT_FLOW, LiveNotificationPublisher } from '@darkroom/messaging';
+import { DeliveryDispatcher } from './webhooks/delivery-dispatcher';
 
 export const NOTIFICATIONS_SENT = 'darkroom_notifications_sent_total';
 export const notificationsSent = makeCounterProvider({
@@ -46,22 +47,31 @@ export class FanOutService {
     @InjectFlowProducer(FAN_OUT_FLOW) private readonly flows: FlowProducer,
     private readonly log: PinoLogger,
     @InjectMetric(NOTIFICATIONS_SENT) private readonly sent: Counter<string>,
+    private readonly webhooks: DeliveryDispatcher,
   ) {
     this.log.setContext(FanOutService.name);
   }
 
   /** `retried`: this is not the job's first attempt, so what was recorded before is published again. */
+  /** E-mail deliveries are recorded only while e-mail is on (SMTP_URL set); nothing else would ever send them. */
+  private get emailOn(): boolean {
+    return this.config.email.smtpUrl !== undefined;
+  }
+
   async onUploadEvent(event: UploadEventName, payload: UploadEventV1, retried: boolean): Promise<void> {
     const handle = await this.fanOut.handleOf(payload.ownerId);
     if (!handle) {
       this.log.info({ event }, 'the owner is gone; nobody to notify');
       return;
     }
-    const added = await this.fanOut.notifyOwner(payload.uploadId, payload.ownerId, event);
-    if (added) this.sent.inc({ kind: event });
+    const added = await this.fanOut.notifyOwner(payload.uploadId, payload.ownerId, event, this.emailOn);
+    if (added) {
+      this.sent.inc({ kind: event });
+      this.webhooks.kick(); // its webhook deliveries were recorded with it
+    }
     // The owner's upload count changes when an upload is done; the profile must not lag behind the notification.
     if (event === UPLOAD_PROCESSED) await this.cache.invalidate(CACHE_NAMESPACE.profile, [payload.ownerId]);
-    const toPublish = added ? [added] : retried ? await this.fanOut.existing(payload.uploadId, event, [payload.ownerId]) : [];
+    const toPublish = added ? (added.streamed ? [added] : []) : retried ? await this.fanOut.existing(payload.uploadId, event, [payload.ownerId]) : [];
     await this.publish(toPublish, event, payload.uploadId, handle);
     this.log.info({ event, notified: added ? 1 : 0, replay: !added }, added ? 'owner notified' : 'notification already recorded');
 
@@ -112,11 +122,14 @@ export class FanOutService {
 
   /** One page: record, invalidate the followers' feeds, then push live, in that order (a pushed follower reads a fresh feed). */
   async deliverPage(page: FanOutPageV1, retried: boolean): Promise<FanOutPageResult> {
-    const result = await this.fanOut.notifyPage(page.uploadId, page.ownerId, FOLLOWEE_POSTED, page);
+    const result = await this.fanOut.notifyPage(page.uploadId, page.ownerId, FOLLOWEE_POSTED, page, this.emailOn);
     await this.cache.invalidate(CACHE_NAMESPACE.feed, result.followerIds);
-    if (result.added.length > 0) this.sent.inc({ kind: FOLLOWEE_POSTED }, result.added.length);
+    if (result.added.length > 0) {
+      this.sent.inc({ kind: FOLLOWEE_POSTED }, result.added.length);
+      this.webhooks.kick();
+    }
     // A retry cannot tell whether its earlier attempt published: publish again; a stream drops ids it has sent.
-    const toPublish = retried ? await this.fanOut.existing(page.uploadId, FOLLOWEE_POSTED, result.followerIds) : result.added;
+    const toPublish = retried ? await this.fanOut.existing(page.uploadId, FOLLOWEE_POSTED, result.followerIds) : result.streamed;
     await this.publish(toPublish, FOLLOWEE_POSTED, page.uploadId, page.actorHandle);
     return { followers: result.followerIds.length, notified: result.added.length };
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumbhash';
 import type { AppConfig } from '@darkroom/config';
-import { configureSharp, explain, ThumbnailRenderer, UndecodableImageError, type RenderedPhoto } from './thumbnail-renderer';
+import { configureSharp, explain, jpegShrinkOnLoad, ThumbnailRenderer, UndecodableImageError, type RenderedPhoto } from './thumbnail-renderer';
 
 const IMAGES = { maxInputPixels: 100_000_000, thumbPx: 160, smallPx: 480, largePx: 1440, webpQuality: 80, webpEffort: 2 };
 
@@ -121,6 +121,49 @@ describe('ThumbnailRenderer', () => {
     expect((await sharp(large.data).metadata()).orientation).toBeUndefined();
   });
 
+  it('shrinks a large JPEG on load and still turns it upright (orientation 6, 3200x2400 stored)', async () => {
+    // libjpeg decodes this at 1/2 (1600x1200 covers 1440x1080): the orientation must survive the scaled decode
+    const halves = await solid(1600, 2400)
+      .extend({ right: 1600, background: { r: 0, g: 0, b: 255 } })
+      .jpeg({ quality: 90 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const path = await file('big-halves.jpg', halves);
+
+    const photo = await rendererWith().render(path);
+    const large = photo.variants.find((v) => v.variant === 'large')!;
+    const { data, info } = await sharp(large.data).raw().toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+
+    expect(`${photo.width}x${photo.height}`).toBe('2400x3200');
+    expect(sizes(photo)).toEqual({ thumb: '160x160', small: '360x480', large: '1080x1440' });
+    expect(pixel(540, 200)[0]).toBeGreaterThan(150); // top: red
+    expect(pixel(540, 1240)[2]).toBeGreaterThan(150); // bottom: blue
+  });
+
+  it('refuses a large truncated JPEG as truncated, also when it is decoded at a reduced scale', async () => {
+    const noisy = await sharp({
+      create: { width: 3200, height: 2400, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } },
+    })
+      .jpeg()
+      .toBuffer();
+    const path = await file('big-cut.jpg', noisy.subarray(0, Math.floor(noisy.length * 0.6)));
+
+    const error = await renderError(rendererWith(), path);
+
+    expect(error.reason).toMatch(/truncated or incomplete/);
+    expect(error.reason).not.toContain('shrink=');
+  });
+
+  it("refuses a JPEG over MAX_INPUT_PIXELS by the file's size, not by the size it is decoded at", async () => {
+    const path = await file('big-limit.jpg', await solid(3200, 2400).jpeg().toBuffer());
+
+    // 7.68 MP in the file; decoded at 1/2 it would be 1.92 MP, under this limit
+    const error = await renderError(rendererWith({ maxInputPixels: 4_000_000 }), path);
+
+    expect(error.reason).toMatch(/MAX_INPUT_PIXELS/);
+  });
+
   it('converts a Display P3 original to sRGB and writes no profile, EXIF or XMP', async () => {
     // sRGB (200, 100, 50) stored as P3 numbers (about 187, 106, 63) with the P3 profile embedded
     const p3 = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 100, b: 50 } } })
@@ -207,6 +250,21 @@ describe('ThumbnailRenderer', () => {
     const error = await renderError(rendererWith({ maxInputPixels: 100_000 }), path);
 
     expect(error.reason).toMatch(/MAX_INPUT_PIXELS/);
+  });
+});
+
+describe('jpegShrinkOnLoad', () => {
+  it.each([
+    // width, height, target, factor
+    [4000, 3000, { width: 1440, height: 1080 }, 2], // 2.78: sharp itself would decode all 12 MP
+    [2880, 2160, { width: 1440, height: 1080 }, 2], // exactly 1/2
+    [2879, 2159, { width: 1440, height: 1080 }, 1], // a pixel short of it
+    [6000, 4000, { width: 1440, height: 960 }, 4],
+    [12000, 9000, { width: 1440, height: 1080 }, 8],
+    [1440, 1080, { width: 1440, height: 1080 }, 1],
+    [6000, 500, { width: 1920, height: 160 }, 2], // the short edge decides for a panorama
+  ])('%i×%i to %o: 1/%i', (width, height, target, factor) => {
+    expect(jpegShrinkOnLoad(width, height, target)).toBe(factor);
   });
 });
 

@@ -35,6 +35,16 @@ export abstract class AppConfig {
   declare rateLimits: { signUp: RateLimit; uploads: RateLimit };
   declare http: { headersTimeoutMs: number; requestTimeoutMs: number; bodyIdleTimeoutMs: number; keepAliveTimeoutMs: number };
   declare stream: { heartbeatMs: number; maxPerUser: number; ticketTtlSeconds: number };
+  declare webhooks: {
+    allowedHosts: string[];
+    timeoutMs: number;
+    concurrency: number;
+    /** ms to wait before each attempt after the first. */
+    retryScheduleMs: number[];
+    pollMs: number;
+    disableAfter: number;
+  };
+  declare email: { smtpUrl?: string; from: string; digestSeconds: number; retryScheduleMs: number[]; publicUrl: string };
   declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number; webpEffort: number };
   declare worker: { httpPort: number; concurrency: number; vipsThreads?: number; maxAttempts: number; retryDelayMs: number };
   declare notifier: { httpPort: number; concurrency: number; fanOutBatchSize: number };
@@ -122,6 +132,15 @@ export function toAppConfig(env: Env): AppConfig {
       bodyIdleTimeoutMs: env.HTTP_BODY_IDLE_TIMEOUT_MS,
       keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
+    webhooks: {
+      allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.split(',').map((host) => host.trim()).filter(Boolean),
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      retryScheduleMs: parseDurations(env.WEBHOOK_RETRY_SCHEDULE),
+      pollMs: env.WEBHOOK_POLL_MS,
+      disableAfter: env.WEBHOOK_DISABLE_AFTER,
+    },
+    email: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, digestSeconds: env.EMAIL_DIGEST_SECONDS, retryScheduleMs: parseDurations(env.EMAIL_RETRY_SCHEDULE), publicUrl: env.PUBLIC_URL.replace(/\/+$/, '') },
     stream: { heartbeatMs: env.STREAM_HEARTBEAT_MS, maxPerUser: env.STREAM_MAX_PER_USER, ticketTtlSeconds: env.STREAM_TICKET_TTL_SECONDS },
     images: {
       maxInputPixels: env.MAX_INPUT_PIXELS,
@@ -148,4 +167,18 @@ let cached: AppConfig | undefined;
 export function loadConfig(): AppConfig {
   cached ??= toAppConfig(parseEnv(process.env));
   return cached;
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "5s, 5m,2h" → [5000, 300000, 7200000]; the schema has checked the form. */
+export function parseDurations(list: string): number[] {
+  return list
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(part)!;
+      return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+    });
 }

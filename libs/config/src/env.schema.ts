@@ -82,6 +82,34 @@ export const envSchema = z.object({
   STREAM_HEARTBEAT_MS: positiveInt.min(1000).default(15_000),
   STREAM_MAX_PER_USER: positiveInt.max(100).default(5),
   STREAM_TICKET_TTL_SECONDS: positiveInt.max(3600).default(60),
+  // Hosts webhooks may be sent to although they are (or resolve to) loopback, private or link-local addresses:
+  // comma-separated names or IP literals (e.g. "localhost,127.0.0.1" for a receiver on this machine). Empty: none.
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .regex(/^\s*$|^[\w.:[\]-]+(\s*,\s*[\w.:[\]-]+)*\s*$/, 'comma-separated host names or IP addresses')
+    .default(''),
+  // Webhook deliveries (the notifier): a receiver's time to answer, deliveries in flight at once, the waits
+  // between attempts after the first (Svix's schedule: 8 attempts over about a day), how often due deliveries
+  // are looked for, and how many given-up deliveries in a row disable an endpoint.
+  WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
+  WEBHOOK_CONCURRENCY: positiveInt.max(500).default(16),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(ms|s|m|h)(\s*,\s*\d+(ms|s|m|h))*\s*$|^\s*$/, 'comma-separated waits such as 5s,5m,30m,2h (ms, s, m or h), or empty for a single attempt')
+    .default('5s,5m,30m,2h,5h,10h,10h'),
+  WEBHOOK_POLL_MS: positiveInt.max(60_000).default(1000),
+  WEBHOOK_DISABLE_AFTER: positiveInt.max(1000).default(5),
+  // E-mail (the notifier), off while SMTP_URL is unset: smtp://user:pass@host:587 (STARTTLS when offered) or
+  // smtps://…:465 (TLS from the start). A digest gathers a user's notifications for EMAIL_DIGEST_SECONDS
+  // (0: one e-mail per notification). PUBLIC_URL is where links in e-mails point (the unsubscribe link).
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('darkroom <no-reply@darkroom.invalid>'),
+  EMAIL_DIGEST_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
+  EMAIL_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(ms|s|m|h)(\s*,\s*\d+(ms|s|m|h))*\s*$|^\s*$/, 'comma-separated waits such as 1m,5m,30m (ms, s, m or h), or empty for a single attempt')
+    .default('1m,5m,30m,2h,6h'),
+  PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
   WORKER_HTTP_PORT: port.default(3001),
   WORKER_CONCURRENCY: positiveInt.max(64).default(2),
   // libvips threads per photo; unset: cores / WORKER_CONCURRENCY (at least 1)

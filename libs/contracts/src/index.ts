@@ -6,3 +6,5 @@ export * from './live-notification';
 export * from './fan-out.job';
 export * from './uuid';
 export * from './rabbit-events';
+export * from './webhook-event';
+export * from './unsubscribe-token';

@@ -7,8 +7,9 @@ import { z } from 'zod';
  */
 export const liveNotificationV1 = z.object({
   id: z.uuid(),
-  kind: z.enum(['upload.processed', 'upload.failed', 'followee.posted']),
-  uploadId: z.uuid(),
+  kind: z.enum(['upload.processed', 'upload.failed', 'followee.posted', 'webhook.disabled']),
+  // null only for webhook.disabled, which is about one of the user's webhook endpoints, not an upload
+  uploadId: z.uuid().nullable(),
   actor: z.object({ handle: z.string() }),
   createdAt: z.iso.datetime(),
   readAt: z.iso.datetime().nullable(),

@@ -14,8 +14,11 @@ import { OutboxRepository } from './repositories/outbox.repository';
 import { UploadsRepository } from './repositories/uploads.repository';
 import { StorageGarbageRepository } from './repositories/storage-garbage.repository';
 import { UsersRepository } from './repositories/users.repository';
+import { WebhookEndpointsRepository } from './repositories/webhook-endpoints.repository';
+import { DeliveriesRepository } from './repositories/deliveries.repository';
+import { PreferencesRepository } from './repositories/preferences.repository';
 
-const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FollowsRepository, FeedRepository, FanOutRepository, StorageGarbageRepository];
+const REPOSITORIES = [UsersRepository, UploadsRepository, NotificationsRepository, OutboxRepository, FollowsRepository, FeedRepository, FanOutRepository, StorageGarbageRepository, WebhookEndpointsRepository, DeliveriesRepository, PreferencesRepository];
 
 @Module({})
 export class DatabaseModule {

@@ -12,3 +12,7 @@ export { FanOutRepository, type FollowerRange, type PageResult, type RecordedNot
 export { StorageGarbageRepository } from './repositories/storage-garbage.repository';
 export { FollowsRepository, type FollowListEntry } from './repositories/follows.repository';
 export { FeedRepository, type FeedEntry, type FeedPage, type SqlQuery } from './repositories/feed.repository';
+export { WebhookEndpointsRepository, type NewWebhookEndpoint, type WebhookEndpoint } from './repositories/webhook-endpoints.repository';
+export { DeliveriesRepository, type AttemptOutcome, type DeliveryView, type DueDelivery, type EmailBatch } from './repositories/deliveries.repository';
+export { PreferencesRepository, type ChannelKind } from './repositories/preferences.repository';
+export type { NotificationChannel } from './repositories/muted';

@@ -22,7 +22,7 @@ export interface LiveRecipient {
 /** Notifications that differ only in recipient, id and time: one page of a fan-out, or an owner's one. */
 export interface LiveNotificationBatch {
   kind: LiveNotificationV1['kind'];
-  uploadId: string;
+  uploadId: string | null;
   actor: LiveNotificationV1['actor'];
   recipients: readonly LiveRecipient[];
 }

@@ -23,7 +23,9 @@ export class VolumeStore extends PhotoStore {
   createTemp(): TempFile {
     const id = `tmp/${randomUUID()}`;
     // flush: fsync before close, so a committed upload never points at bytes still only in the page cache.
-    return { id, stream: createWriteStream(this.pathOf(id), { flags: 'wx', flush: true }) };
+    // highWaterMark: while one write is in the thread pool, up to 1 MiB more is taken in and then written as one
+    // writev; at the default 16 KiB an upload arriving in 64 KiB pieces is a hundred single writes, each a thread-pool trip.
+    return { id, stream: createWriteStream(this.pathOf(id), { flags: 'wx', flush: true, highWaterMark: 1024 * 1024 }) };
   }
 
   async commitTemp(tempId: string, key: string): Promise<void> {

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { ENTRY, ROOT, spawnApp, waitUntilReady } from './app-process';
 import { E2eState, newRunId, STATE_ENV, stateFile } from './e2e-env';
 import { freePort } from './late-proxy';
+import { E2E_WEBHOOK_ENV } from './webhook-receiver';
 
 export default async function globalSetup(): Promise<void> {
   for (const entry of Object.values(ENTRY)) {
@@ -78,6 +79,8 @@ export default async function globalSetup(): Promise<void> {
     // The suites sign up many users and upload many photos from one address; the limits suite starts apis of its own with small limits.
     SIGNUP_RATE_LIMIT: '1000000',
     UPLOAD_RATE_LIMIT: '1000000',
+    // receivers on this machine allowed (the webhooks suite checks refusals on an api of its own), a short schedule
+    ...E2E_WEBHOOK_ENV,
   };
 
   state.appEnv = env;

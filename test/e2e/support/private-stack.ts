@@ -93,6 +93,14 @@ export class PrivateStack {
     return { app, ready: waitUntilReady(app, `http://127.0.0.1:${port}/health/ready`) };
   }
 
+  /** Spawns a notifier, returned at once (`ready` settles once its health says so). */
+  async notifier(name: string, env: NodeJS.ProcessEnv = {}): Promise<{ app: AppProcess; ready: Promise<void> }> {
+    const port = await freePort();
+    const app = spawnApp(name, ENTRY.notifier, { ...this.env, ...env, NOTIFIER_HTTP_PORT: String(port) }, this.state.logsDir);
+    this.apps.push(app);
+    return { app, ready: waitUntilReady(app, `http://127.0.0.1:${port}/health/ready`) };
+  }
+
   async signUp(handle: string): Promise<UserSession> {
     const response = await fetch(`${this.apiUrl}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: `${handle}_${this.state.runId}`.slice(0, 30) }) });
     if (response.status !== 201) throw new Error(`POST /v1/users → ${response.status} ${await response.text()}`);

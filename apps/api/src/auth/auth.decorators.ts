@@ -12,7 +12,7 @@ export const AllowSignedUrl = () => SetMetadata(SIGNED_URL_ROUTE, true);
  * The caller as the guard knows them: a user row without its secrets (token hash, webhook secret),
  * since it may come from the token cache in Redis, which holds no secrets.
  */
-export type AuthenticatedUser = Pick<UserEntity, 'id' | 'handle' | 'displayName' | 'email' | 'webhookUrl' | 'createdAt'>;
+export type AuthenticatedUser = Pick<UserEntity, 'id' | 'handle' | 'displayName' | 'email' | 'createdAt'>;
 
 export interface AuthenticatedRequest extends Request {
   user?: AuthenticatedUser;

@@ -15,8 +15,6 @@ const USER: UserEntity = {
   handle: 'ada_l',
   displayName: 'Ada',
   apiTokenHash: hashApiToken(TOKEN),
-  webhookUrl: 'https://example.org/hook',
-  webhookSecret: 'whsec-never-cached',
   email: 'ada@example.org',
   createdAt: new Date('2025-03-14T15:09:26.535Z'),
 };
@@ -57,7 +55,7 @@ describe('BearerAuthGuard and the token cache', () => {
 
     expect(findByTokenHash).toHaveBeenCalledTimes(1);
     expect(findByTokenHash).toHaveBeenCalledWith(hashApiToken(TOKEN));
-    const expected = { id: USER.id, handle: USER.handle, displayName: USER.displayName, email: USER.email, webhookUrl: USER.webhookUrl, createdAt: USER.createdAt };
+    const expected = { id: USER.id, handle: USER.handle, displayName: USER.displayName, email: USER.email, createdAt: USER.createdAt };
     expect(first.user).toEqual(expected);
     expect(second.user).toEqual(expected);
     expect(second.user!.createdAt).toBeInstanceOf(Date);
@@ -71,7 +69,6 @@ describe('BearerAuthGuard and the token cache', () => {
     expect(entry.value).toMatchObject({ id: USER.id, createdAt: '2025-03-14T15:09:26.535Z' });
     const stored = JSON.stringify([...cache.entries.values()]);
     expect(stored).not.toContain(TOKEN);
-    expect(stored).not.toContain('whsec-never-cached');
     expect(stored).not.toContain(USER.apiTokenHash.slice(8)); // the hash is the key, not part of the value
   });
 

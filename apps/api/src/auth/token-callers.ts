@@ -10,7 +10,6 @@ interface CachedCaller {
   handle: string;
   displayName: string | null;
   email: string | null;
-  webhookUrl: string | null;
   createdAt: string;
 }
 
@@ -56,5 +55,5 @@ export class TokenCallers {
 
 /** The same fields whether the caller came from Postgres or the cache, so no route depends on a cache miss. */
 function callerFields(user: UserEntity): AuthenticatedUser {
-  return { id: user.id, handle: user.handle, displayName: user.displayName, email: user.email, webhookUrl: user.webhookUrl, createdAt: user.createdAt };
+  return { id: user.id, handle: user.handle, displayName: user.displayName, email: user.email, createdAt: user.createdAt };
 }

@@ -24,8 +24,6 @@ export const CALLER: UserEntity = {
   handle: 'ada_l',
   displayName: 'Ada',
   apiTokenHash: hashApiToken(TOKEN),
-  webhookUrl: null,
-  webhookSecret: null,
   email: null,
   createdAt: new Date('2025-03-14T15:09:26.535Z'),
 };

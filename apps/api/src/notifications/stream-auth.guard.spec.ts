@@ -7,7 +7,7 @@ import { TokenCallers } from '../auth/token-callers';
 import { StreamAuthGuard } from './stream-auth.guard';
 import type { StreamTickets } from './stream-tickets';
 
-const ADA = { id: '3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', handle: 'ada_l', displayName: null, email: null, webhookUrl: null, createdAt: new Date('2025-03-14T12:00:00.000Z') } as UserEntity;
+const ADA = { id: '3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', handle: 'ada_l', displayName: null, email: null, createdAt: new Date('2025-03-14T12:00:00.000Z') } as UserEntity;
 const TOKEN = 'drk_valid-token';
 
 function contextOf(req: Partial<AuthenticatedRequest>): { context: ExecutionContext; req: AuthenticatedRequest } {

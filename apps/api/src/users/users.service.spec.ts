@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 import { CACHE_NAMESPACE, MemoryCache } from '@darkroom/cache';
 import type { FollowsRepository, NotificationsRepository, ProfileCounts, UserEntity, UsersRepository } from '@darkroom/database';
+import type { WebhooksService } from '../webhooks/webhooks.service';
 import { UsersService } from './users.service';
 
 const BOB = {
@@ -25,7 +26,7 @@ describe('UsersService.profile', () => {
     profileCounts = jest.fn(async (_userId: string) => ({ ...counts }));
     isFollowing = jest.fn(async (follower: string, _followee: string) => follower === ADA_ID);
     const users = { findByHandle: async (handle: string) => (handle === BOB.handle ? BOB : null), profileCounts } as unknown as UsersRepository;
-    service = new UsersService(users, { isFollowing } as unknown as FollowsRepository, cache, {} as NotificationsRepository);
+    service = new UsersService(users, { isFollowing } as unknown as FollowsRepository, cache, {} as NotificationsRepository, {} as WebhooksService);
   });
 
   it('answers the user, the counts and whether the caller follows them', async () => {

@@ -3,6 +3,7 @@ import { Cache, CACHE_NAMESPACE } from '@darkroom/cache';
 import { FollowsRepository, NotificationsRepository, ProfileCounts, UsersRepository } from '@darkroom/database';
 import { hashApiToken, newApiToken } from '../auth/api-token';
 import type { AuthenticatedUser } from '../auth/auth.decorators';
+import { view, WebhooksService } from '../webhooks/webhooks.service';
 import { CreatedUserDto, CreateUserDto, MeDto } from './dto/create-user.dto';
 import { ProfileDto } from './dto/profile.dto';
 
@@ -13,19 +14,20 @@ export class UsersService {
     private readonly follows: FollowsRepository,
     private readonly cache: Cache,
     private readonly notifications: NotificationsRepository,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async register(input: CreateUserDto): Promise<CreatedUserDto> {
     const token = newApiToken();
-    const user = await this.users.create({
-      handle: input.handle,
-      displayName: input.displayName ?? null,
-      email: input.email ?? null,
-      webhookUrl: input.webhookUrl ?? null,
-      apiTokenHash: hashApiToken(token),
-    });
-    if (!user) throw new ConflictException(`handle "${input.handle}" is taken`);
-    return { id: user.id, handle: user.handle, token };
+    // A webhookUrl registers the user's first endpoint, for every kind, checked as POST /v1/webhooks checks it.
+    const firstWebhook = input.webhookUrl === undefined ? undefined : await this.webhooks.newEndpoint(input.webhookUrl, undefined);
+    const created = await this.users.create(
+      { handle: input.handle, displayName: input.displayName ?? null, email: input.email ?? null, apiTokenHash: hashApiToken(token) },
+      firstWebhook,
+    );
+    if (!created) throw new ConflictException(`handle "${input.handle}" is taken`);
+    const { user, webhook } = created;
+    return { id: user.id, handle: user.handle, token, ...(webhook && { webhook: { ...view(webhook), secret: firstWebhook!.secret } }) };
   }
 
   async describe(user: AuthenticatedUser): Promise<MeDto> {
@@ -34,7 +36,6 @@ export class UsersService {
       handle: user.handle,
       displayName: user.displayName,
       email: user.email,
-      webhookUrl: user.webhookUrl,
       createdAt: user.createdAt,
       unreadNotifications: await this.notifications.countUnread(user.id),
     };

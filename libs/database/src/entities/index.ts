@@ -1,4 +1,3 @@
-import { DeliveryEntity } from './delivery.entity';
 import { FollowEntity } from './follow.entity';
 import { NotificationEntity } from './notification.entity';
 import { OutboxEntity } from './outbox.entity';
@@ -6,8 +5,8 @@ import { ThumbnailEntity } from './thumbnail.entity';
 import { UploadEntity } from './upload.entity';
 import { UserEntity } from './user.entity';
 
-export { DeliveryEntity, FollowEntity, NotificationEntity, OutboxEntity, ThumbnailEntity, UploadEntity, UserEntity };
+export { FollowEntity, NotificationEntity, OutboxEntity, ThumbnailEntity, UploadEntity, UserEntity };
 export type { UploadStatus } from './upload.entity';
-export type { NotificationKind } from './notification.entity';
+export type { NotificationKind, UploadNotificationKind } from './notification.entity';
 
-export const ENTITIES = [UserEntity, FollowEntity, UploadEntity, ThumbnailEntity, NotificationEntity, DeliveryEntity, OutboxEntity];
+export const ENTITIES = [UserEntity, FollowEntity, UploadEntity, ThumbnailEntity, NotificationEntity, OutboxEntity];

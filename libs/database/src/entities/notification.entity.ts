@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type NotificationKind = 'upload.processed' | 'upload.failed' | 'followee.posted';
+/** The kinds about an upload: what webhook endpoints and preferences are set for. */
+export type UploadNotificationKind = 'upload.processed' | 'upload.failed' | 'followee.posted';
+/** webhook.disabled tells a user darkroom stopped sending to one of their endpoints (it has no upload). */
+export type NotificationKind = UploadNotificationKind | 'webhook.disabled';
 
 @Entity('notifications')
 export class NotificationEntity {
@@ -13,8 +16,8 @@ export class NotificationEntity {
   @Column({ type: 'text' })
   kind: NotificationKind;
 
-  @Column({ name: 'upload_id', type: 'uuid' })
-  uploadId: string;
+  @Column({ name: 'upload_id', type: 'uuid', nullable: true })
+  uploadId: string | null;
 
   @Column({ name: 'actor_id', type: 'uuid' })
   actorId: string;

@@ -15,12 +15,6 @@ export class UserEntity {
   @Column({ name: 'api_token_hash', type: 'text', unique: true })
   apiTokenHash: string;
 
-  @Column({ name: 'webhook_url', type: 'text', nullable: true })
-  webhookUrl: string | null;
-
-  @Column({ name: 'webhook_secret', type: 'text', nullable: true })
-  webhookSecret: string | null;
-
   @Column({ type: 'text', nullable: true })
   email: string | null;
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotificationKind } from '../entities';
+import { notMuted } from './muted';
 
 /** Where a page of followers starts and ends: follower ids, `from` inclusive, `to` exclusive; null is open. */
 export interface FollowerRange {
@@ -21,11 +22,29 @@ export interface RecordedNotification {
  */
 const CREATED_AT_ISO = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/**
+ * A pending webhook delivery for every notification just added, to each enabled endpoint of its recipient that
+ * takes its kind (`$3`), and an e-mail one when e-mail is on (`$4`, SMTP_URL set) and the recipient has an address: in the statement that adds the notifications, so a notification never exists without
+ * its deliveries, and with no query per follower (a join on webhook_endpoints_user_idx, and a probe of
+ * muted_notifications for a recipient who turned webhooks off for the kind). The notifier's dispatcher sends them.
+ */
+const DELIVERIES_OF_ADDED = `deliveries_added AS (
+         INSERT INTO deliveries (notification_id, channel, endpoint_id)
+         SELECT added.id, 'webhook', e.id FROM added JOIN webhook_endpoints e ON e.user_id = added.user_id
+          WHERE e.enabled AND $3 = ANY (e.kinds) AND ${notMuted('added.user_id', 'webhook', '$3')}
+         UNION ALL
+         SELECT added.id, 'email', NULL FROM added JOIN users u ON u.id = added.user_id
+          WHERE $4 AND u.email IS NOT NULL AND ${notMuted('added.user_id', 'email', '$3')}
+         ON CONFLICT DO NOTHING
+       )`;
+
 export interface PageResult {
   /** Every follower of the page, notified now or before. */
   followerIds: string[];
   /** The notifications this call added (none on a replay). */
   added: RecordedNotification[];
+  /** Those of `added` whose recipient takes this kind on the live stream. */
+  streamed: RecordedNotification[];
 }
 
 /**
@@ -54,8 +73,8 @@ export class FanOutRepository {
    * (ON CONFLICT on (user_id, kind, upload_id): a retried or replayed page adds nothing). Nothing is
    * added for an upload that is no longer done (deleted meanwhile).
    */
-  async notifyPage(uploadId: string, actorId: string, kind: NotificationKind, range: FollowerRange): Promise<PageResult> {
-    const params: unknown[] = [uploadId, actorId, kind];
+  async notifyPage(uploadId: string, actorId: string, kind: NotificationKind, range: FollowerRange, email = false): Promise<PageResult> {
+    const params: unknown[] = [uploadId, actorId, kind, email];
     let bounds = '';
     if (range.from) {
       params.push(range.from);
@@ -65,7 +84,7 @@ export class FanOutRepository {
       params.push(range.to);
       bounds += ` AND follower_id < $${params.length}`;
     }
-    const rows: Array<{ userId: string; id: string | null; createdAt: string | null }> = await this.db.query(
+    const rows: Array<{ userId: string; id: string | null; createdAt: string | null; streamed: boolean }> = await this.db.query(
       `WITH page AS (
          SELECT follower_id FROM follows WHERE followee_id = $2${bounds}
        ), added AS (
@@ -74,34 +93,44 @@ export class FanOutRepository {
           WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1 AND status = 'done')
          ON CONFLICT (user_id, kind, upload_id) DO NOTHING
          RETURNING id, user_id, ${CREATED_AT_ISO} AS created_at
-       )
-       SELECT page.follower_id AS "userId", added.id, added.created_at AS "createdAt" FROM page LEFT JOIN added ON added.user_id = page.follower_id`,
+       ), ${DELIVERIES_OF_ADDED}
+       SELECT page.follower_id AS "userId", added.id, added.created_at AS "createdAt",
+              added.id IS NOT NULL AND ${notMuted('page.follower_id', 'stream', '$3')} AS streamed
+         FROM page LEFT JOIN added ON added.user_id = page.follower_id`,
       params,
     );
     return {
       followerIds: rows.map((r) => r.userId),
       // The rows are already in the shape of a RecordedNotification: no copy per follower.
-      added: rows.filter((r): r is RecordedNotification => r.id !== null),
+      added: rows.filter((r): r is RecordedNotification & { streamed: boolean } => r.id !== null),
+      streamed: rows.filter((r): r is RecordedNotification & { streamed: boolean } => r.streamed),
     };
   }
 
-  /** The owner's own notification of an outcome; null when it is already there (a replay) or the upload is gone. */
-  async notifyOwner(uploadId: string, ownerId: string, kind: NotificationKind): Promise<RecordedNotification | null> {
-    const rows: RecordedNotification[] = await this.db.query(
-      `INSERT INTO notifications (user_id, kind, upload_id, actor_id)
-       SELECT $2, $3, $1, $2 WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1)
-       ON CONFLICT (user_id, kind, upload_id) DO NOTHING
-       RETURNING id, user_id AS "userId", ${CREATED_AT_ISO} AS "createdAt"`,
-      [uploadId, ownerId, kind],
+  /**
+   * The owner's own notification of an outcome, and whether the owner takes it on the live stream; null when it
+   * is already there (a replay) or the upload is gone.
+   */
+  async notifyOwner(uploadId: string, ownerId: string, kind: NotificationKind, email = false): Promise<(RecordedNotification & { streamed: boolean }) | null> {
+    const rows: Array<RecordedNotification & { streamed: boolean }> = await this.db.query(
+      `WITH added AS (
+         INSERT INTO notifications (user_id, kind, upload_id, actor_id)
+         SELECT $2, $3, $1, $2 WHERE EXISTS (SELECT 1 FROM uploads WHERE id = $1)
+         ON CONFLICT (user_id, kind, upload_id) DO NOTHING
+         RETURNING id, user_id, ${CREATED_AT_ISO} AS created_at
+       ), ${DELIVERIES_OF_ADDED}
+       SELECT id, user_id AS "userId", created_at AS "createdAt", ${notMuted('user_id', 'stream', '$3')} AS streamed FROM added`,
+      [uploadId, ownerId, kind, email],
     );
     return rows[0] ?? null;
   }
 
-  /** Notifications of `kind` about the upload that these users already have: what a retry publishes again. */
+  /** Notifications of `kind` about the upload that these users already have and take on the stream: what a retry publishes again. */
   async existing(uploadId: string, kind: NotificationKind, userIds: readonly string[]): Promise<RecordedNotification[]> {
     if (userIds.length === 0) return [];
     return this.db.query(
-      `SELECT id, user_id AS "userId", ${CREATED_AT_ISO} AS "createdAt" FROM notifications WHERE upload_id = $1 AND kind = $2 AND user_id = ANY($3::uuid[])`,
+      `SELECT id, user_id AS "userId", ${CREATED_AT_ISO} AS "createdAt" FROM notifications
+        WHERE upload_id = $1 AND kind = $2 AND user_id = ANY($3::uuid[]) AND ${notMuted('user_id', 'stream', '$2')}`,
       [uploadId, kind, userIds],
     );
   }

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotificationKind } from '../entities';
 import { Keyset, toPage } from '../keyset-cursor';
+import { notMuted } from './muted';
 import { rowCount } from './query-result';
 
 export interface NotificationView {
   id: string;
   kind: NotificationKind;
-  uploadId: string;
+  /** null for webhook.disabled */
+  uploadId: string | null;
   actorHandle: string;
   createdAt: Date;
   readAt: Date | null;
@@ -16,7 +18,7 @@ export interface NotificationView {
 interface ViewRow {
   id: string;
   kind: NotificationKind;
-  upload_id: string;
+  upload_id: string | null;
   actor_handle: string;
   created_at: Date;
   read_at: Date | null;
@@ -32,7 +34,8 @@ export class NotificationsRepository {
 
   async listForUser(userId: string, opts: { unreadOnly: boolean; after: Keyset | null; limit: number }) {
     const params: unknown[] = [userId, opts.limit + 1];
-    let where = 'n.user_id = $1';
+    // a kind the user turned off in the app is recorded (its other channels hang off it) but not listed
+    let where = `n.user_id = $1 AND ${notMuted('n.user_id', 'in_app', 'n.kind')}`;
     if (opts.unreadOnly) where += ' AND n.read_at IS NULL';
     if (opts.after) {
       params.push(opts.after.createdAt, opts.after.id);
@@ -60,7 +63,7 @@ export class NotificationsRepository {
     const rows: ViewRow[] = await this.db.query(
       `SELECT ${VIEW_COLUMNS}
          FROM notifications n JOIN users a ON a.id = n.actor_id
-        WHERE n.user_id = $1 AND (n.created_at, n.id) > ($2, $3)
+        WHERE n.user_id = $1 AND (n.created_at, n.id) > ($2, $3) AND ${notMuted('n.user_id', 'stream', 'n.kind')}
         ORDER BY n.created_at ASC, n.id ASC
         LIMIT $4`,
       [userId, after.createdAt, after.id, limit],
@@ -101,7 +104,7 @@ export class NotificationsRepository {
 
   /** Counted off the partial notifications_unread_idx: cost grows with the unread, not with the history. */
   async countUnread(userId: string): Promise<number> {
-    const rows: Array<{ unread: number }> = await this.db.query(`SELECT count(*)::int AS unread FROM notifications WHERE user_id = $1 AND read_at IS NULL`, [userId]);
+    const rows: Array<{ unread: number }> = await this.db.query(`SELECT count(*)::int AS unread FROM notifications n WHERE n.user_id = $1 AND n.read_at IS NULL AND ${notMuted('n.user_id', 'in_app', 'n.kind')}`, [userId]);
     return rows[0]!.unread;
   }
 }

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { UserEntity } from '../entities';
+import { type NewWebhookEndpoint, type WebhookEndpoint, WebhookEndpointsRepository } from './webhook-endpoints.repository';
 
 export interface NewUser {
   handle: string;
   displayName: string | null;
   email: string | null;
-  webhookUrl: string | null;
   apiTokenHash: string;
 }
 
@@ -24,10 +24,17 @@ const UNIQUE_VIOLATION = '23505';
 export class UsersRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Returns null when the handle is taken (the unique index decides, so two racing sign-ups cannot both win). */
-  async create(user: NewUser): Promise<UserEntity | null> {
+  /**
+   * Returns null when the handle is taken (the unique index decides, so two racing sign-ups cannot both win).
+   * A first webhook endpoint given at sign-up is recorded in the same transaction: both, or neither.
+   */
+  async create(user: NewUser, firstWebhook?: NewWebhookEndpoint): Promise<{ user: UserEntity; webhook?: WebhookEndpoint } | null> {
     try {
-      return await this.db.getRepository(UserEntity).save(this.db.getRepository(UserEntity).create(user));
+      return await this.db.transaction(async (tx) => {
+        const created = await tx.getRepository(UserEntity).save(tx.getRepository(UserEntity).create(user));
+        const webhook = firstWebhook ? await WebhookEndpointsRepository.insert(tx, created.id, firstWebhook) : undefined;
+        return { user: created, webhook };
+      });
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
         return null;

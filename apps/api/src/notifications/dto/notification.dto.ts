@@ -31,8 +31,8 @@ export class ActorDto {
 
 export class NotificationDto {
   @ApiProperty() id: string;
-  @ApiProperty({ enum: ['upload.processed', 'upload.failed', 'followee.posted'] }) kind: string;
-  @ApiProperty() uploadId: string;
+  @ApiProperty({ enum: ['upload.processed', 'upload.failed', 'followee.posted', 'webhook.disabled'] }) kind: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null for webhook.disabled (see GET /v1/webhooks for which endpoint)' }) uploadId: string | null;
   @ApiProperty({ type: ActorDto }) actor: ActorDto;
   @ApiProperty() createdAt: Date;
   @ApiProperty({ nullable: true, type: Date }) readAt: Date | null;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { CreatedWebhookDto } from '../../webhooks/dto/webhook.dto';
 import { IsCleanText } from '../../http/clean-text';
 
 export const HANDLE_PATTERN = /^[a-z0-9_]{3,30}$/;
@@ -23,9 +24,10 @@ export class CreateUserDto {
   @IsEmail()
   email?: string;
 
-  @ApiPropertyOptional({ example: 'https://example.org/hooks/darkroom' })
+  @ApiPropertyOptional({ example: 'https://example.org/hooks/darkroom', description: 'registers your first webhook endpoint, for every kind (as POST /v1/webhooks)' })
   @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  @IsString()
+  @MaxLength(2000)
   webhookUrl?: string;
 }
 
@@ -33,6 +35,7 @@ export class CreatedUserDto {
   @ApiProperty() id: string;
   @ApiProperty() handle: string;
   @ApiProperty({ description: 'Bearer token; shown once, stored only as a hash.' }) token: string;
+  @ApiPropertyOptional({ type: CreatedWebhookDto, description: 'the endpoint registered from webhookUrl, with its secret (shown once)' }) webhook?: CreatedWebhookDto;
 }
 
 export class MeDto {
@@ -40,7 +43,6 @@ export class MeDto {
   @ApiProperty() handle: string;
   @ApiProperty({ nullable: true, type: String }) displayName: string | null;
   @ApiProperty({ nullable: true, type: String }) email: string | null;
-  @ApiProperty({ nullable: true, type: String }) webhookUrl: string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty({ description: 'as GET /v1/notifications/unread-count' }) unreadNotifications: number;
 }

@@ -1,0 +1,129 @@
+// bench/end-to-end: photos per second from the first `POST /v1/uploads` to the last `done`, through the real api and
+// 1, 2 and 4 worker processes (dist/, default WORKER_CONCURRENCY, the Dockerfile's MALLOC_ARENA_MAX), against the
+// renderer alone in a loop with both cores busy (bench/renderer's `ours` way, same settings), all in this run.
+// Rounds are taken in turn (bare, 1, 2, 4, then 4, 2, 1, bare, …) so that load from elsewhere falls on every row alike.
+'use strict';
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { benchEnvironment, median, until } = require('./harness');
+const { CORES, ways } = require('./peers');
+const { inChild } = require('./renderer');
+
+const WORKER_COUNTS = [1, 2, 4];
+const PHOTOS = Number(process.env.BENCH_E2E_PHOTOS ?? 24);
+const ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);
+const UPLOAD_CLIENTS = 4;
+
+async function endToEndRows(photoPath) {
+  const photo = readFileSync(photoPath);
+  const scratch = mkdtempSync(join(tmpdir(), 'darkroom-bench-e2e-'));
+  const bench = await benchEnvironment('e2e');
+  try {
+    const api = await bench.start('api');
+    const signup = await fetch(`${api.base}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'bench_e2e' }) });
+    const { token } = await signup.json();
+    const upload = async () => {
+      const form = new FormData();
+      form.append('file', new Blob([photo], { type: 'image/jpeg' }), 'e2e.jpg');
+      const response = await fetch(`${api.base}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+      if (response.status !== 202) throw new Error(`bench: upload → ${response.status} ${await response.text()}`);
+      return (await response.json()).id;
+    };
+    /** `count` uploads by UPLOAD_CLIENTS clients at once, then waits until every one is `done`: photos/s. */
+    const batch = async (count) => {
+      const ids = [];
+      const begun = process.hrtime.bigint();
+      let started = 0;
+      await Promise.all(
+        Array.from({ length: UPLOAD_CLIENTS }, async () => {
+          while (started < count) {
+            started++; // before the await: the other clients see it
+            ids.push(await upload());
+          }
+        }),
+      );
+      const states = async () => (await bench.db.query(`SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) FILTER (WHERE status = 'failed') AS failed FROM uploads WHERE id = ANY($1)`, [ids])).rows[0];
+      await until(`${count} photos to be done`, async () => {
+        const { done, failed } = await states();
+        if (Number(failed) > 0) throw new Error(`bench: ${failed} of the end-to-end photos failed`);
+        return Number(done) === count;
+      }, 300_000);
+      return (count * 1e9) / Number(process.hrtime.bigint() - begun);
+    };
+
+    const rates = Object.fromEntries(['bare', ...WORKER_COUNTS].map((key) => [key, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = ['bare', ...WORKER_COUNTS];
+      for (const key of round % 2 ? order.reverse() : order) {
+        if (key === 'bare') {
+          const s = await inChild('ours', { mode: 'speed', paths: [photoPath], count: PHOTOS, inflight: CORES, scratch }, ways.ours.env());
+          rates.bare.push(s.photosPerSecond);
+          continue;
+        }
+        const workers = await Promise.all(Array.from({ length: key }, () => bench.start('worker', ways.ours.env())));
+        await batch(2 * key); // warm-up: every worker has developed a photo before the clock starts
+        rates[key].push(await batch(PHOTOS));
+        await Promise.all(workers.map((worker) => bench.stop(worker)));
+      }
+      console.log(`end-to-end: round ${round + 1}/${ROUNDS} photos/s ${Object.entries(rates).map(([key, r]) => `${key === 'bare' ? 'bare loop' : `${key} workers`} ${r[round].toFixed(2)}`).join(', ')}`);
+    }
+
+    // each round's ratio against the bare loop of the same round, then the median over the rounds
+    const vsBare = (key) => median(rates[key].map((rate, i) => rate / rates.bare[i]));
+    const best = WORKER_COUNTS.reduce((a, b) => (vsBare(b) > vsBare(a) ? b : a));
+    const worst = WORKER_COUNTS.reduce((a, b) => (vsBare(b) < vsBare(a) ? b : a));
+    const fixed = (x) => +x.toFixed(2);
+    const rows = WORKER_COUNTS.map((n) => ({
+      name: `e2e-${n}-worker${n > 1 ? 's' : ''}-vs-bare-loop`,
+      value: fixed(median(rates[n])),
+      unit: 'photos/s',
+      baseline: fixed(median(rates.bare)),
+      ratio: fixed(vsBare(n)),
+      goal: null,
+      met: null,
+      note: `${PHOTOS} 12 MP JPEGs POSTed by ${UPLOAD_CLIENTS} clients to the api, developed by ${n} worker process${n > 1 ? 'es' : ''}, first POST to last done; rounds ${rates[n].map(fixed).join(', ')} vs the bare loop's ${rates.bare.map(fixed).join(', ')}`,
+    }));
+    rows.push({
+      name: 'e2e-best-vs-bare-loop',
+      value: fixed(median(rates[best])),
+      unit: 'photos/s',
+      baseline: fixed(median(rates.bare)),
+      ratio: fixed(vsBare(best)),
+      goal: '≥ 0.9',
+      met: vsBare(best) >= 0.9,
+      note: `the best worker count (${best}) against the renderer alone in a loop, ${CORES} photos in flight, same settings`,
+    });
+    rows.push({
+      name: 'e2e-worst-vs-best',
+      value: fixed(median(rates[worst])),
+      unit: 'photos/s',
+      baseline: fixed(median(rates[best])),
+      ratio: fixed(vsBare(worst) / vsBare(best)),
+      goal: '≥ 0.9',
+      met: vsBare(worst) / vsBare(best) >= 0.9,
+      note: `the worst worker count (${worst}) against the best (${best}): too many libvips threads or photos in flight would show here`,
+    });
+    return rows;
+  } finally {
+    await bench.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+module.exports = { endToEndRows };
+
+if (require.main === module) {
+  const dir = mkdtempSync(join(tmpdir(), 'darkroom-bench-e2e-photos-'));
+  require('./photos')
+    .makePhotos(dir)
+    .then((photos) => endToEndRows(photos.find((p) => p.name === 'jpeg-12mp').path))
+    .then(
+      (rows) => console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
+      (error) => {
+        console.error(error);
+        process.exitCode = 1;
+      },
+    )
+    .finally(() => rmSync(dir, { recursive: true, force: true }));
+}
