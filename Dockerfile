@@ -1,11 +1,13 @@
-# darkroom: one image, four entry points (api, worker, notifier, migrate).
+# darkroom: one image, four entry points (api, worker, notifier, migrate), and
+# the front door (nginx with the built web page).
 #
 #   docker build --target api      -t darkroom-api .       # also the default target
 #   docker build --target worker   -t darkroom-worker .
 #   docker build --target notifier -t darkroom-notifier .
 #   docker build --target migrate  -t darkroom-migrate .
+#   docker build --target web      -t darkroom-web .       # nginx + dist/web
 #
-# The targets differ only in CMD/EXPOSE: every layer below `runtime` is shared,
+# The app targets differ only in CMD/EXPOSE: every layer below `runtime` is shared,
 # so building all four costs one build. docker-compose.yml picks them by target.
 #
 # Install scripts: none are run (--ignore-scripts). sharp's binaries come as
@@ -13,7 +15,7 @@
 # only other script is @scarf/scarf's install-time analytics ping.
 # No `# syntax=` line: the default BuildKit frontend handles everything here.
 
-# ---- build: dev dependencies + tsc + tsc-alias -> dist/ -----------------------
+# ---- build: dev dependencies + tsc + tsc-alias -> dist/, vite build -> dist/web -
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -68,6 +70,11 @@ FROM runtime AS notifier
 ENV NOTIFIER_HTTP_PORT=3002
 EXPOSE 3002
 CMD ["node", "dist/apps/notifier/src/main.js"]
+
+# The front door: nginx serves the web page from the build stage (vite's output);
+# its configuration is mounted by docker-compose.yml (deploy/nginx).
+FROM nginx:1.27-bookworm AS web
+COPY --from=build /app/dist/web /usr/share/nginx/html
 
 # last, so that a plain `docker build .` gives the api
 FROM runtime AS api

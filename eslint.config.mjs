@@ -30,6 +30,23 @@ export default tseslint.config(
   { files: ['libs/config/src/**/*.ts', 'test/**/*.ts', '**/*.spec.ts'], rules: { 'no-restricted-properties': 'off' } },
   // Specs reach into their own lib's files, and hand-written fakes are typed loosely on purpose.
   { files: ['**/*.spec.ts'], rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-explicit-any': 'off' } },
+  // The web page runs in a browser and talks to the API over HTTP only: no libs, no Node built-ins.
+  {
+    files: ['apps/web/**/*.{ts,tsx,mts}'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@darkroom/*', '**/libs/**', '**/apps/*/**'], message: 'the web page talks to the API over HTTP; it imports no lib or app' },
+            { group: ['node:*'], message: 'browser code: no Node built-ins' },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['apps/web/vite.config.mts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['scripts/**/*.js', 'bench/**/*.js', '*.config.js'],
     languageOptions: {

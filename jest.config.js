@@ -11,10 +11,10 @@ const moduleNameMapper = {
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   // Nest 12 ships ES modules only. Node >= 20.19 loads them through require(esm), but Jest's
-  // module runtime only does so from Node 24.9, so on Node 20/22 Jest compiles them to CommonJS.
+  // module runtime only does so from Node 24.9, so on Node 20/22 Jest compiles them to CommonJS (thumbhash too).
   '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|nestjs-pino)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|nestjs-pino|thumbhash)/)'];
 
 module.exports = {
   projects: [

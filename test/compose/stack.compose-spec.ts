@@ -123,7 +123,7 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toMatch(/text\/html/);
 
-    for (const path of ['/metrics', '/', '/_media/originals/']) {
+    for (const path of ['/metrics', '/_media/originals/', '/no/such/page']) {
       const response = await door.get(path);
       expect({ path, status: response.status }).toEqual({ path, status: 404 });
       expect(await response.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
@@ -131,6 +131,30 @@ describe('docker compose: the whole stack, four workers and two api replicas beh
     const anonymous = await door.get('/v1/uploads');
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ statusCode: 401 });
+  });
+
+  it('serves the web page at / from nginx (built into its image), with its assets, and the page for its own routes', async () => {
+    const page = await door.get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const html = await page.text();
+    expect(html).toContain('<div id="app">');
+    expect(html).toContain('<title>darkroom</title>');
+    const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await door.get(script!);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // the darkroom app itself, talking to the API through this same door
+    expect(await asset.text()).toContain('/v1/notifications/stream');
+    // a browser's navigation to one of the page's routes gets the page; the API's own paths stay the API's
+    const route = await door.get('/u/somebody', undefined, { accept: 'text/html' });
+    expect(route.status).toBe(200);
+    expect(await route.text()).toBe(html);
+    expect((await door.get('/v1/nope', undefined, { accept: 'text/html' })).status).toBe(404);
+    expect((await door.get('/health/live', undefined, { accept: 'text/html' })).status).toBe(200);
   });
 
   it('develops 40 photos uploaded through the front door, shared by all four workers and both api replicas', async () => {

@@ -9,6 +9,7 @@ import { appOptions, HttpMetricsMiddleware } from '@darkroom/observability';
 import { AppModule } from './app.module';
 import { configureHttp } from './http/configure-http';
 import { applyHttpTimeouts, bodyIdleTimeout } from './http/http-timeouts';
+import { serveWebPage } from './web/web-page';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(); // a bad variable stops here, naming it
@@ -18,6 +19,8 @@ async function bootstrap(): Promise<void> {
   app.set('trust proxy', config.api.trustProxy);
   applyHttpTimeouts(app.getHttpServer() as Server, config.http);
   app.use(bodyIdleTimeout(config.http.bodyIdleTimeoutMs));
+  // Before the metrics: the page's static files are not API requests (in compose nginx serves them).
+  const servesPage = serveWebPage(app, config.api.webDistDir);
   // app.use, not a module's forRoutes: requests no route matches (404) are timed too
   const httpMetrics = app.get(HttpMetricsMiddleware);
   app.use(httpMetrics.use.bind(httpMetrics));
@@ -39,7 +42,8 @@ async function bootstrap(): Promise<void> {
   if (config.api.urlSigningSecret === DEV_URL_SIGNING_SECRET) {
     app.get(Logger).warn('URL_SIGNING_SECRET is the public development default: anyone can forge image links. Set your own (16+ characters).');
   }
-  app.get(Logger).log(`api listening on http://${config.api.host}:${config.api.port} (docs at /docs)`);
+  if (!servesPage) app.get(Logger).warn(`no web page in ${config.api.webDistDir} (WEB_DIST_DIR): \`npm run build\` builds it; / answers 404 meanwhile`);
+  app.get(Logger).log(`api listening on http://${config.api.host}:${config.api.port} (${servesPage ? 'web page at /, ' : ''}docs at /docs)`);
 }
 
 bootstrap().catch((error: unknown) => {

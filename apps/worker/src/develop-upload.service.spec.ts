@@ -31,6 +31,7 @@ const PHOTO: RenderedPhoto = {
     { variant: 'small', data: Buffer.from('small-bytes!'), width: 480, height: 360 },
     { variant: 'large', data: Buffer.from('large-bytes!!'), width: 1440, height: 1080 },
   ],
+  thumbhash: '1QcSHQRnh493V4dIh4eXh1h4kJUI',
 };
 
 describe('DevelopUploadService', () => {
@@ -39,7 +40,7 @@ describe('DevelopUploadService', () => {
   let uploads: {
     startAttempt: jest.Mock<Promise<{ interrupted: number } | null>, [string]>;
     releaseAttempt: jest.Mock<Promise<void>, [string]>;
-    markDone: jest.Mock<Promise<boolean>, [string, { width: number; height: number }, NewThumbnail[], OutboxEvent]>;
+    markDone: jest.Mock<Promise<boolean>, [string, { width: number; height: number; thumbhash: string }, NewThumbnail[], OutboxEvent]>;
     markFailed: jest.Mock<Promise<boolean>, [string, string, OutboxEvent]>;
     findById: jest.Mock<Promise<object | null>, [string]>;
   };
@@ -60,7 +61,7 @@ describe('DevelopUploadService', () => {
       releaseAttempt: jest.fn<Promise<void>, [string]>(async () => {
         calls.push('releaseAttempt');
       }),
-      markDone: jest.fn<Promise<boolean>, [string, { width: number; height: number }, NewThumbnail[], OutboxEvent]>(async () => {
+      markDone: jest.fn<Promise<boolean>, [string, { width: number; height: number; thumbhash: string }, NewThumbnail[], OutboxEvent]>(async () => {
         calls.push('markDone');
         return true;
       }),
@@ -104,7 +105,7 @@ describe('DevelopUploadService', () => {
     expect(uploads.markDone).toHaveBeenCalledTimes(1);
     const [id, size, thumbnails, event] = uploads.markDone.mock.calls[0]!;
     expect(id).toBe(UPLOAD_ID);
-    expect(size).toMatchObject({ width: 4000, height: 3000 });
+    expect(size).toMatchObject({ width: 4000, height: 3000, thumbhash: PHOTO.thumbhash });
     expect(thumbnails).toEqual([
       { variant: 'thumb', key: `thumbnails/${UPLOAD_ID}/thumb.webp`, mime: 'image/webp', width: 160, height: 160, bytes: 11 },
       { variant: 'small', key: `thumbnails/${UPLOAD_ID}/small.webp`, mime: 'image/webp', width: 480, height: 360, bytes: 12 },

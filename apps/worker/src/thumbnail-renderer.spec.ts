@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumbhash';
 import type { AppConfig } from '@darkroom/config';
 import { configureSharp, explain, jpegShrinkOnLoad, ThumbnailRenderer, UndecodableImageError, type RenderedPhoto } from './thumbnail-renderer';
 
@@ -44,6 +45,16 @@ describe('ThumbnailRenderer', () => {
     await writeFile(path, data);
     return path;
   }
+
+  it('gives the ThumbHash of the oriented photo with the variants', async () => {
+    const path = await file('hash.png', await solid(2000, 1000).png().toBuffer());
+
+    const { thumbhash } = await rendererWith().render(path);
+
+    const hash = new Uint8Array(Buffer.from(thumbhash, 'base64'));
+    expect(thumbHashToAverageRGBA(hash).r).toBeCloseTo(200 / 255, 1);
+    expect(thumbHashToApproximateAspectRatio(hash)).toBeCloseTo(2, 0);
+  });
 
   it('renders a square cover thumb and fit-inside small and large webps', async () => {
     const path = await file('wide.png', await solid(2000, 1000).png().toBuffer());

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import sharp from 'sharp';
 import { AppConfig } from '@darkroom/config';
 import { ThumbnailVariant, thumbnailVariants } from '@darkroom/contracts';
+import { thumbHashOf } from './thumbhash';
 
 /**
  * sharp's process-wide settings for a worker developing `concurrency` photos at a time (measured by
@@ -31,6 +32,8 @@ export interface RenderedPhoto {
   width: number;
   height: number;
   variants: RenderedVariant[];
+  /** ThumbHash (base64) of the photo: the web page's placeholder while a thumbnail loads. */
+  thumbhash: string;
 }
 
 /** The file is not an image we can develop; retrying will not change that. */
@@ -83,7 +86,8 @@ export class ThumbnailRenderer {
       throw new UndecodableImageError(explain(error));
     }
     const variants = await Promise.all(this.variants.map((variant) => this.encode(decoded.data, decoded.info, variant)));
-    return { width, height, variants };
+    const thumbhash = await thumbHashOf(decoded); // from the decoded pixels: the original is read once
+    return { width, height, variants, thumbhash };
   }
 
   /**

@@ -29,6 +29,8 @@ export abstract class AppConfig {
     accelRedirectPrefix: string | undefined;
     /** Express's "trust proxy" value: who may set X-Forwarded-For. */
     trustProxy: boolean | number | string;
+    /** The built web page served at / (absolute); a folder without index.html serves nothing. */
+    webDistDir: string;
   };
   declare rateLimits: { signUp: RateLimit; uploads: RateLimit };
   declare http: { headersTimeoutMs: number; requestTimeoutMs: number; bodyIdleTimeoutMs: number; keepAliveTimeoutMs: number };
@@ -118,6 +120,7 @@ export function toAppConfig(env: Env): AppConfig {
       signedUrlTtlSeconds: env.SIGNED_URL_TTL_SECONDS,
       accelRedirectPrefix: env.ACCEL_REDIRECT_PREFIX || undefined,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      webDistDir: resolve(env.WEB_DIST_DIR),
     },
     rateLimits: {
       signUp: { limit: env.SIGNUP_RATE_LIMIT, windowSeconds: env.SIGNUP_RATE_WINDOW_SECONDS },

@@ -74,6 +74,8 @@ export const envSchema = z.object({
     .string()
     .regex(/^(\/[\w-]+)+$/, 'must be an nginx location path such as /_media')
     .optional(),
+  // The built web page (vite build of apps/web) that the api serves at / natively; in compose nginx serves it.
+  WEB_DIST_DIR: z.string().min(1).default('./dist/web'),
 
   // Cache-aside entries (profile counts, first feed page, token → user) live at most this long.
   CACHE_TTL_SECONDS: positiveInt.max(86_400).default(60),

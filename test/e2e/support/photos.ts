@@ -61,3 +61,24 @@ export function grainyJpeg(width: number, height: number): Promise<Buffer> {
     .jpeg({ quality: 85 })
     .toBuffer();
 }
+
+const SCENES = [
+  { sky: ['#1d2b64', '#f8cdda'], sun: '#ffd27a', land: '#2b2d42', sunAt: [0.7, 0.55] },
+  { sky: ['#0f2027', '#2c5364'], sun: '#e8f1f2', land: '#1b4332', sunAt: [0.25, 0.3] },
+  { sky: ['#ff7e5f', '#feb47b'], sun: '#fff3b0', land: '#6a3e37', sunAt: [0.5, 0.62] },
+  { sky: ['#355c7d', '#c06c84'], sun: '#f8b195', land: '#283618', sunAt: [0.35, 0.5] },
+];
+
+/** A photo-like JPEG (sky gradient, sun, hills, grain) made from an SVG: good to look at in screenshots. */
+export async function sceneJpeg(index: number, width = 1600, height = 1200): Promise<Buffer> {
+  const s = SCENES[index % SCENES.length]!;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${s.sky[0]}"/><stop offset="1" stop-color="${s.sky[1]}"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#sky)"/>
+    <circle cx="${width * s.sunAt[0]!}" cy="${height * s.sunAt[1]!}" r="${height * 0.12}" fill="${s.sun}" opacity="0.95"/>
+    <path d="M0 ${height * 0.72} Q ${width * 0.25} ${height * 0.58} ${width * 0.5} ${height * 0.7} T ${width} ${height * 0.66} V ${height} H 0 Z" fill="${s.land}"/>
+    <path d="M0 ${height * 0.86} Q ${width * 0.35} ${height * 0.76} ${width * 0.7} ${height * 0.86} T ${width} ${height * 0.84} V ${height} H 0 Z" fill="#000" opacity="0.35"/>
+  </svg>`;
+  const grain = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 12 } } }).png().toBuffer();
+  return sharp(Buffer.from(svg)).composite([{ input: grain, blend: 'soft-light' }]).jpeg({ quality: 85 }).toBuffer();
+}

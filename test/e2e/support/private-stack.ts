@@ -22,6 +22,8 @@ export class PrivateStack {
   readonly databaseUrl: string;
   apiUrl = '';
   private readonly apps: AppProcess[] = [];
+  private api?: AppProcess;
+  private apiPort = 0;
   private readonly state = readState();
   private readonly databaseName: string;
 
@@ -56,11 +58,31 @@ export class PrivateStack {
     await admin.query(`CREATE DATABASE ${this.databaseName}`);
     await admin.end();
     execFileSync(process.execPath, [ENTRY.migrate], { cwd: ROOT, env: { PATH: process.env.PATH, DATABASE_URL: this.databaseUrl }, stdio: 'pipe' });
-    const port = await freePort();
-    this.apiUrl = `http://127.0.0.1:${port}`;
-    const api = spawnApp(`api-${this.tag}`, ENTRY.api, { ...this.env, API_PORT: String(port) }, this.state.logsDir);
+    this.apiPort = await freePort();
+    this.apiUrl = `http://127.0.0.1:${this.apiPort}`;
+    await this.startApi();
+  }
+
+  /** (Re)starts the api on the stack's port; a restart logs to api-<tag>-<n>.log. */
+  async startApi(): Promise<void> {
+    const restarts = this.apps.filter((app) => app.name.startsWith(`api-${this.tag}`)).length;
+    const api = spawnApp(`api-${this.tag}${restarts ? `-${restarts + 1}` : ''}`, ENTRY.api, { ...this.env, API_PORT: String(this.apiPort) }, this.state.logsDir);
     this.apps.push(api);
+    this.api = api;
     await waitUntilReady(api, `${this.apiUrl}/health/ready`);
+  }
+
+  /** SIGTERM to the api (it ends its notification streams at once) and waits for it to exit. */
+  async stopApi(): Promise<void> {
+    if (this.api) await stopApp(this.api.child);
+  }
+
+  /** Spawns the notifier and waits until it is ready. */
+  async notifier(): Promise<void> {
+    const port = await freePort();
+    const app = spawnApp(`notifier-${this.tag}`, ENTRY.notifier, { ...this.env, NOTIFIER_HTTP_PORT: String(port) }, this.state.logsDir);
+    this.apps.push(app);
+    await waitUntilReady(app, `http://127.0.0.1:${port}/health/ready`);
   }
 
   /** Spawns a worker, returned at once (`ready` settles once it consumes). */

@@ -31,6 +31,7 @@ export class UploadViews {
       bytes: u.bytes,
       width: u.width,
       height: u.height,
+      thumbhash: u.thumbhash,
       createdAt: u.createdAt,
       processedAt: u.processedAt,
       failureReason: u.failureReason,

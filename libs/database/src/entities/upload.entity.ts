@@ -34,6 +34,10 @@ export class UploadEntity {
   @Column({ type: 'int', nullable: true })
   height: number | null;
 
+  /** ThumbHash of the developed photo, base64; null until done. */
+  @Column({ type: 'text', nullable: true })
+  thumbhash: string | null;
+
   @Column({ type: 'text' })
   status: UploadStatus;
 

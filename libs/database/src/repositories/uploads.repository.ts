@@ -171,15 +171,15 @@ export class UploadsRepository {
   }
 
   /**
-   * Thumbnails, dimensions, `done` and the outbox event in one transaction.
+   * Thumbnails, dimensions, ThumbHash, `done` and the outbox event in one transaction.
    * Returns false (and writes nothing) when the upload was deleted or finished meanwhile.
    */
-  async markDone(id: string, size: { width: number; height: number }, thumbnails: NewThumbnail[], event: OutboxEvent): Promise<boolean> {
+  async markDone(id: string, photo: { width: number; height: number; thumbhash: string }, thumbnails: NewThumbnail[], event: OutboxEvent): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const result = await tx.query(
-        `UPDATE uploads SET status = 'done', width = $2, height = $3, failure_reason = NULL, processed_at = now()
+        `UPDATE uploads SET status = 'done', width = $2, height = $3, thumbhash = $4, failure_reason = NULL, processed_at = now()
           WHERE id = $1 AND status IN ('queued', 'processing')`,
-        [id, size.width, size.height],
+        [id, photo.width, photo.height, photo.thumbhash],
       );
       if (rowCount(result) === 0) return false;
       for (const t of thumbnails) {

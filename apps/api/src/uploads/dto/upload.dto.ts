@@ -37,6 +37,13 @@ export class UploadDto {
   @ApiProperty() bytes: number;
   @ApiProperty({ nullable: true, type: Number }) width: number | null;
   @ApiProperty({ nullable: true, type: Number }) height: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'ThumbHash (https://evanw.github.io/thumbhash/) of the photo, base64: a blurred placeholder to paint while a thumbnail loads; null until done',
+    example: '1QcSHQRnh493V4dIh4eXh1h4kJUI',
+  })
+  thumbhash: string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty({ nullable: true, type: Date }) processedAt: Date | null;
   @ApiProperty({ nullable: true, type: String }) failureReason: string | null;
