@@ -35,16 +35,16 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export type NotificationKind = 'upload.processed' | 'upload.failed' | 'followee.posted';
+export type UploadNotificationKind = 'upload.processed' | 'upload.failed' | 'followee.posted';
+export type NotificationKind = UploadNotificationKind | 'webhook.disabled';
 
-export interface Notification {
+/** webhook.disabled is about one of your webhook endpoints, not an upload: its uploadId is null. */
+export type Notification = {
   id: string;
-  kind: NotificationKind;
-  uploadId: string;
   actor: { handle: string };
   createdAt: string;
   readAt: string | null;
-}
+} & ({ kind: UploadNotificationKind; uploadId: string } | { kind: 'webhook.disabled'; uploadId: null });
 
 /** An item of GET /v1/users/:handle/followers and …/following. */
 export interface Person {

@@ -11,6 +11,8 @@ export function describe(n: Notification): string {
       return 'Your photo could not be developed';
     case 'followee.posted':
       return `@${n.actor.handle} posted a photo`;
+    case 'webhook.disabled':
+      return 'One of your webhook endpoints kept failing and was turned off';
     default:
       return 'Something happened';
   }
