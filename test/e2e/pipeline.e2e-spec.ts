@@ -332,11 +332,11 @@ describe('the path of one photo, through the real api, workers and notifier', ()
 
     // Other suites upload on this stack meanwhile: the counter is read between two counts of the rows.
     const processedRows = async () => Number((await sql<{ count: string }>(`SELECT count(*) FROM notifications WHERE kind = 'upload.processed'`))[0]!.count);
-    const before = await processedRows();
+    const rowsBefore = await processedRows();
     const sent = total(await metricsOf('notifier'), 'darkroom_notifications_sent_total', { service: 'notifier', kind: 'upload.processed' });
-    const after = await processedRows();
-    expect(sent).toBeGreaterThanOrEqual(before);
-    expect(sent).toBeLessThanOrEqual(after);
+    const rowsAfter = await processedRows();
+    expect(sent).toBeGreaterThanOrEqual(rowsBefore);
+    expect(sent).toBeLessThanOrEqual(rowsAfter);
   });
 
   it('publishes its API description at /docs', async () => {

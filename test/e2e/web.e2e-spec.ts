@@ -265,7 +265,7 @@ describe('the web page on a stack of its own: an api that goes away, a deletion'
 
   beforeAll(async () => {
     await stack.start();
-    await stack.notifier();
+    await (await stack.notifier('notifier-web')).ready;
     carol = await openPage(browser, stack.apiUrl);
   });
 

@@ -46,7 +46,8 @@ export async function openPage(browser: Browser, baseURL: string, viewport = { w
 
 /** Waits until `condition` holds in the page (Playwright polls it on animation frames); never a fixed sleep. */
 export async function until<A>(page: Page, condition: (arg: A) => boolean, arg: A, timeout = 30_000): Promise<void> {
-  await page.waitForFunction(condition, arg, { timeout });
+  // Playwright types the argument as it arrives in the page (Unboxed<A>); for the plain values passed here that is A
+  await page.waitForFunction(condition as Parameters<Page['waitForFunction']>[0], arg, { timeout });
 }
 
 /** A flag set in the page's window: still there later means the page was never reloaded. */

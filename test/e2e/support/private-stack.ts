@@ -77,14 +77,6 @@ export class PrivateStack {
     if (this.api) await stopApp(this.api.child);
   }
 
-  /** Spawns the notifier and waits until it is ready. */
-  async notifier(): Promise<void> {
-    const port = await freePort();
-    const app = spawnApp(`notifier-${this.tag}`, ENTRY.notifier, { ...this.env, NOTIFIER_HTTP_PORT: String(port) }, this.state.logsDir);
-    this.apps.push(app);
-    await waitUntilReady(app, `http://127.0.0.1:${port}/health/ready`);
-  }
-
   /** Spawns a worker, returned at once (`ready` settles once it consumes). */
   async worker(name: string): Promise<{ app: AppProcess; ready: Promise<void> }> {
     const port = await freePort();
