@@ -1,4 +1,5 @@
 import type { PinoLogger } from 'nestjs-pino';
+import { PollPacer } from '@darkroom/messaging';
 
 /** Work kept in Postgres and claimed with a lease: what a loop claims, and what it does with each claim. */
 export interface DueWork<T> {
@@ -10,22 +11,24 @@ export interface DueWork<T> {
 
 /**
  * Keeps up to `concurrency` items in flight: claims due ones as slots free up, and looks again every `pollMs` or
- * when kicked. A failed claim (Postgres away) backs off up to 30 s. Stopping waits for what is in flight.
+ * when kicked. A failed claim (Postgres away) backs off up to 30 s (PollPacer). Stopping waits for what is in flight.
  */
 export class DueWorkLoop<T> {
   private running = false;
   private loop?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
-  private wake?: () => void;
+  private readonly pacer: PollPacer;
   private pending = false;
 
   constructor(
     private readonly name: string,
     private readonly work: DueWork<T>,
     private readonly concurrency: number,
-    private readonly pollMs: number,
+    pollMs: number,
     private readonly log: PinoLogger,
-  ) {}
+  ) {
+    this.pacer = new PollPacer(pollMs);
+  }
 
   start(): void {
     this.running = true;
@@ -34,14 +37,14 @@ export class DueWorkLoop<T> {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pacer.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
   }
 
   kick(): void {
     this.pending = true;
-    this.wake?.();
+    this.pacer.wake();
   }
 
   private async run(): Promise<void> {
@@ -64,15 +67,7 @@ export class DueWorkLoop<T> {
       if (!this.running) break;
       if (claimed > 0 && claimed === free) continue; // there may be more, and slots were free
       if (this.pending && failures === 0) continue;
-      const delay = failures === 0 ? this.pollMs : Math.min(this.pollMs * 2 ** failures, 30_000);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.pacer.wait(failures);
     }
   }
 
@@ -83,7 +78,7 @@ export class DueWorkLoop<T> {
     this.inFlight.add(handled);
     void handled.finally(() => {
       this.inFlight.delete(handled);
-      this.wake?.(); // a slot is free
+      this.pacer.wake(); // a slot is free
     });
   }
 }

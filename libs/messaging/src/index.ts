@@ -4,6 +4,7 @@ export { DeadLetters, type DeadLetter } from './dead-letters';
 export { bullConnection, bullQueueNames, bullRootModule, DURABLE_JOB_OPTIONS, FAN_OUT_FLOW, notificationsQueueModule } from './bull-queues';
 export { UploadEventsQueue } from './upload-events.queue';
 export { OutboxRelay, type OutboxSink } from './outbox-relay';
+export { PollPacer } from './poll-pacer';
 export { QUEUE_DEPTH, queueDepthGauge } from './queue-depth.gauge';
 export { QueueInspector } from './queue-inspector';
 export { RabbitConnection, redactUrl } from './rabbit-connection';

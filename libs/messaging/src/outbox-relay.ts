@@ -1,5 +1,6 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { OutboxRepository, OutboxRow } from '@darkroom/database';
+import { PollPacer } from './poll-pacer';
 
 /** Where the relay hands a row: RabbitMQ for the contracts' RabbitMQ events, BullMQ for upload events. */
 export interface OutboxSink {
@@ -29,7 +30,7 @@ const LEASE_SECONDS = 60;
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private running = false;
-  private wake?: () => void;
+  private readonly pacer: PollPacer;
   private loop?: Promise<void>;
   private pending = false;
   private failures = 0;
@@ -37,8 +38,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly sink: OutboxSink,
-    private readonly pollMs: number,
-  ) {}
+    pollMs: number,
+  ) {
+    this.pacer = new PollPacer(pollMs);
+  }
 
   onApplicationBootstrap(): void {
     this.running = true;
@@ -47,7 +50,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pacer.wake();
     await this.loop;
   }
 
@@ -58,7 +61,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    */
   kick(): void {
     this.pending = true;
-    if (this.failures === 0) this.wake?.();
+    if (this.failures === 0) this.pacer.wake();
   }
 
   private async publishInTime(row: OutboxRow): Promise<void> {
@@ -90,15 +93,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
       if (!this.running) break;
       if (this.pending && this.failures === 0) continue;
-      const delay = this.failures === 0 ? this.pollMs : Math.min(this.pollMs * 2 ** this.failures, 30_000);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.pacer.wait(this.failures);
     }
   }
 }
