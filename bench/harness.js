@@ -93,7 +93,8 @@ async function benchEnvironment(name) {
     async start(app, extraEnv = {}) {
       const port = await freePort();
       const portVar = { api: 'API_PORT', worker: 'WORKER_HTTP_PORT', notifier: 'NOTIFIER_HTTP_PORT' }[app];
-      const child = spawn(process.execPath, [join(ROOT, `dist/apps/${app}/src/main.js`)], {
+      // BENCH_NODE_ARGS: flags for the apps' node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where one spends its time
+      const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, `dist/apps/${app}/src/main.js`)], {
         cwd: ROOT,
         env: { ...env, API_HOST: '127.0.0.1', ...extraEnv, [portVar]: String(port) },
         stdio: ['ignore', 'ignore', 'inherit'],

@@ -110,6 +110,9 @@ describe('the path of one photo, through the real api, workers and notifier', ()
     expect(originalResponse.headers.get('content-type')).toBe('image/jpeg');
     const roundTrip = Buffer.from(await originalResponse.arrayBuffer());
     expect(createHash('sha256').update(roundTrip).digest('hex')).toBe(createHash('sha256').update(original).digest('hex'));
+    // The worker recorded the sha256 of what was uploaded; the original's ETag is its id (those bytes never change).
+    expect(await sql(`SELECT sha256 FROM uploads WHERE id = $1`, [jpegId])).toEqual([{ sha256: createHash('sha256').update(original).digest('hex') }]);
+    expect(originalResponse.headers.get('etag')).toBe(`"${jpegId}"`);
 
     // Every hop logged the request id with the upload.
     const developed = [...logLines('worker-a'), ...logLines('worker-b')].find((l) => l.msg === 'upload developed' && l.uploadId === jpegId);

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { PinoLogger } from 'nestjs-pino';
 import type { ImageUploadedV1 } from '@darkroom/contracts';
-import type { NewThumbnail, OutboxEvent, UploadsRepository } from '@darkroom/database';
+import type { DevelopedPhoto, NewThumbnail, OutboxEvent, UploadsRepository } from '@darkroom/database';
 import type { OutboxRelay } from '@darkroom/messaging';
 import { MemoryPhotoStore } from '@darkroom/storage';
 import { Counter } from 'prom-client';
@@ -23,6 +24,7 @@ const LAST: Attempt = { number: 3, max: 3, isLast: true };
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 const EVENT_PAYLOAD = { version: 1, uploadId: UPLOAD_ID, ownerId: OWNER_ID, requestId: 'req-42' };
 
+const ORIGINAL = Buffer.from('the bytes of the uploaded original');
 const PHOTO: RenderedPhoto = {
   width: 4000,
   height: 3000,
@@ -40,7 +42,7 @@ describe('DevelopUploadService', () => {
   let uploads: {
     startAttempt: jest.Mock<Promise<{ interrupted: number } | null>, [string]>;
     releaseAttempt: jest.Mock<Promise<void>, [string]>;
-    markDone: jest.Mock<Promise<boolean>, [string, { width: number; height: number; thumbhash: string }, NewThumbnail[], OutboxEvent]>;
+    markDone: jest.Mock<Promise<boolean>, [string, DevelopedPhoto, NewThumbnail[], OutboxEvent]>;
     markFailed: jest.Mock<Promise<boolean>, [string, string, OutboxEvent]>;
     findById: jest.Mock<Promise<object | null>, [string]>;
   };
@@ -49,10 +51,12 @@ describe('DevelopUploadService', () => {
   let service: DevelopUploadService;
   let developed: Counter;
   const results = async () => Object.fromEntries((await developed.get()).values.map((v) => [v.labels.result, v.value]));
+  const thumbnailsInStore = () => [...store.files.keys()].filter((key) => key.startsWith('thumbnails/')).sort();
 
   beforeEach(() => {
     calls = [];
     store = new MemoryPhotoStore();
+    store.files.set(MESSAGE.originalKey, ORIGINAL);
     uploads = {
       startAttempt: jest.fn<Promise<{ interrupted: number } | null>, [string]>(async () => {
         calls.push('startAttempt');
@@ -61,7 +65,7 @@ describe('DevelopUploadService', () => {
       releaseAttempt: jest.fn<Promise<void>, [string]>(async () => {
         calls.push('releaseAttempt');
       }),
-      markDone: jest.fn<Promise<boolean>, [string, { width: number; height: number; thumbhash: string }, NewThumbnail[], OutboxEvent]>(async () => {
+      markDone: jest.fn<Promise<boolean>, [string, DevelopedPhoto, NewThumbnail[], OutboxEvent]>(async () => {
         calls.push('markDone');
         return true;
       }),
@@ -95,7 +99,7 @@ describe('DevelopUploadService', () => {
 
     expect(outcome).toBe('done');
     expect(render).toHaveBeenCalledWith(`/memory/originals/2025/03/${UPLOAD_ID}`);
-    expect([...store.files.keys()].sort()).toEqual([
+    expect(thumbnailsInStore()).toEqual([
       `thumbnails/${UPLOAD_ID}/large.webp`,
       `thumbnails/${UPLOAD_ID}/small.webp`,
       `thumbnails/${UPLOAD_ID}/thumb.webp`,
@@ -105,7 +109,7 @@ describe('DevelopUploadService', () => {
     expect(uploads.markDone).toHaveBeenCalledTimes(1);
     const [id, size, thumbnails, event] = uploads.markDone.mock.calls[0]!;
     expect(id).toBe(UPLOAD_ID);
-    expect(size).toMatchObject({ width: 4000, height: 3000, thumbhash: PHOTO.thumbhash });
+    expect(size).toEqual({ width: 4000, height: 3000, thumbhash: PHOTO.thumbhash, sha256: createHash('sha256').update(ORIGINAL).digest('hex') });
     expect(thumbnails).toEqual([
       { variant: 'thumb', key: `thumbnails/${UPLOAD_ID}/thumb.webp`, mime: 'image/webp', width: 160, height: 160, bytes: 11 },
       { variant: 'small', key: `thumbnails/${UPLOAD_ID}/small.webp`, mime: 'image/webp', width: 480, height: 360, bytes: 12 },
@@ -118,6 +122,19 @@ describe('DevelopUploadService', () => {
     expect(await results()).toEqual({ done: 1 });
   });
 
+  it('retries, recording nothing, when the original is gone by the time it is hashed', async () => {
+    render.mockImplementationOnce(async () => {
+      store.files.delete(MESSAGE.originalKey);
+      return PHOTO;
+    });
+
+    expect(await service.develop(MESSAGE, FIRST)).toBe('retry');
+
+    expect(uploads.markDone).not.toHaveBeenCalled();
+    expect(thumbnailsInStore()).toEqual([]);
+    expect(calls).toEqual(['startAttempt', 'releaseAttempt']);
+  });
+
   it('leaves an upload that is gone or already finished alone', async () => {
     uploads.startAttempt.mockResolvedValueOnce(null);
 
@@ -125,7 +142,7 @@ describe('DevelopUploadService', () => {
 
     expect(outcome).toBe('done');
     expect(render).not.toHaveBeenCalled();
-    expect(store.files.size).toBe(0);
+    expect(thumbnailsInStore()).toEqual([]);
     expect(uploads.markDone).not.toHaveBeenCalled();
     expect(uploads.markFailed).not.toHaveBeenCalled();
     expect(kick).not.toHaveBeenCalled();
@@ -143,7 +160,7 @@ describe('DevelopUploadService', () => {
       payload: EVENT_PAYLOAD,
     });
     expect(uploads.markDone).not.toHaveBeenCalled();
-    expect(store.files.size).toBe(0);
+    expect(thumbnailsInStore()).toEqual([]);
     expect(calls).toEqual(['startAttempt', 'markFailed', 'kick']);
     expect(await results()).toEqual({ failed: 1 });
   });
@@ -221,7 +238,7 @@ describe('DevelopUploadService', () => {
 
     expect(await service.develop(MESSAGE, FIRST)).toBe('done');
     expect(kick).not.toHaveBeenCalled();
-    expect(store.files.size).toBe(3);
+    expect(thumbnailsInStore()).toHaveLength(3);
   });
 
   it('removes the thumbnails it wrote when the upload was deleted while it worked', async () => {
@@ -229,7 +246,7 @@ describe('DevelopUploadService', () => {
     uploads.findById.mockResolvedValueOnce(null);
 
     expect(await service.develop(MESSAGE, FIRST)).toBe('done');
-    expect([...store.files.keys()]).toEqual([]);
+    expect(thumbnailsInStore()).toEqual([]);
   });
 
   it('removes thumbnails an earlier delivery left when it finds the upload deleted', async () => {
@@ -238,7 +255,7 @@ describe('DevelopUploadService', () => {
     uploads.findById.mockResolvedValueOnce(null);
 
     expect(await service.develop(MESSAGE, SECOND)).toBe('done');
-    expect([...store.files.keys()]).toEqual([]);
+    expect(thumbnailsInStore()).toEqual([]);
   });
 
   it('on the last attempt records the failure naming the attempts and the last error, and rejects', async () => {

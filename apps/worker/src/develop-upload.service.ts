@@ -7,6 +7,7 @@ import { UploadsRepository } from '@darkroom/database';
 import { JobOutcome, OutboxRelay } from '@darkroom/messaging';
 import { PhotoStore } from '@darkroom/storage';
 import { hidePaths, RenderedPhoto, ThumbnailRenderer, UndecodableImageError } from './thumbnail-renderer';
+import { checksumOf } from './original-checksum';
 import { isTransient } from './transient-error';
 
 export const UPLOAD_EVENTS_RELAY = Symbol('UPLOAD_EVENTS_RELAY');
@@ -80,6 +81,12 @@ export class DevelopUploadService {
       if (error instanceof UndecodableImageError) return this.fail(job, error.reason, 'done'); // expected, recorded: nothing to retry
       return this.afterError(job, 'processing', error);
     }
+    let sha256: string;
+    try {
+      sha256 = await checksumOf(this.store, message.originalKey);
+    } catch (error) {
+      return this.afterError(job, 'reading the original', error);
+    }
 
     const thumbnails = photo.variants.map((v) => ({
       variant: v.variant,
@@ -92,7 +99,7 @@ export class DevelopUploadService {
     let recorded: boolean;
     try {
       for (const v of photo.variants) await this.store.write(thumbnailKey(message.uploadId, v.variant), v.data);
-      recorded = await this.uploads.markDone(message.uploadId, photo, thumbnails, { topic: UPLOAD_PROCESSED, payload: job.event });
+      recorded = await this.uploads.markDone(message.uploadId, { width: photo.width, height: photo.height, thumbhash: photo.thumbhash, sha256 }, thumbnails, { topic: UPLOAD_PROCESSED, payload: job.event });
     } catch (error) {
       return this.afterError(job, 'storing the thumbnails', error);
     }

@@ -5,7 +5,7 @@ export { runMigrations } from './migrate';
 export { PostgresHealth, postgresProbe } from './postgres-health';
 export { decodeCursor, encodeCursor, InvalidCursorError, type Keyset } from './keyset-cursor';
 export { UsersRepository, type NewUser, type ProfileCounts } from './repositories/users.repository';
-export { UploadsRepository, type NewUpload, type NewThumbnail, type OutboxEvent, type StuckUpload } from './repositories/uploads.repository';
+export { UploadsRepository, type NewUpload, type NewThumbnail, type DevelopedPhoto, type OutboxEvent, type StuckUpload } from './repositories/uploads.repository';
 export { NotificationsRepository, type NotificationView } from './repositories/notifications.repository';
 export { OutboxRepository, type OutboxRow } from './repositories/outbox.repository';
 export { FanOutRepository, type FollowerRange, type PageResult, type RecordedNotification } from './repositories/fan-out.repository';

@@ -36,7 +36,8 @@ export class MediaService {
     const upload = await this.visible(uploadId, viewer);
     const file = await this.store.read(upload.originalKey);
     if (!file) throw notFound(uploadId);
-    return { ...file, key: upload.originalKey, mime: upload.mime, etag: `"${upload.sha256}"` };
+    // The bytes under an upload's original key never change, so its id is a strong validator from the first byte.
+    return { ...file, key: upload.originalKey, mime: upload.mime, etag: `"${upload.id}"` };
   }
 
   private async visible(uploadId: string, viewer: Viewer): Promise<UploadEntity> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Logger } from '@nestjs/common';
@@ -11,12 +10,12 @@ import { asVolumeFull } from './volume-full';
 /** What multer hands the controller: the bytes are on the volume already, never in memory. */
 export interface ReceivedFile extends Express.Multer.File {
   tempId: string;
-  sha256: string;
 }
 
 /**
- * Streams each uploaded part into a temp file on the photo volume, hashing as
- * it goes. Multer enforces the size limit on the stream and calls _removeFile
+ * Streams each uploaded part into a temp file on the photo volume, counting
+ * its bytes. (No hash here: the worker computes the original's sha256, see
+ * apps/worker/src/original-checksum.ts.) Multer enforces the size limit on the stream and calls _removeFile
  * for anything it aborts, so a rejected upload leaves no file behind. Each
  * file being received is registered in `inFlight`, which aborts it on shutdown.
  * A volume that runs out of space (ENOSPC, EDQUOT) mid-write is answered 507:
@@ -32,12 +31,10 @@ export class UploadStorageEngine implements StorageEngine {
 
   _handleFile(req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<ReceivedFile>) => void): void {
     const temp = this.store.createTemp();
-    const hash = createHash('sha256');
     let size = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, next) {
         size += chunk.length;
-        hash.update(chunk);
         next(null, chunk);
       },
     });
@@ -47,7 +44,7 @@ export class UploadStorageEngine implements StorageEngine {
     file.stream.once('error', (error) => meter.destroy(error));
     file.stream.pipe(meter);
     const settled = pipeline(meter, temp.stream).then(
-      () => callback(null, { tempId: temp.id, size, sha256: hash.digest('hex') }),
+      () => callback(null, { tempId: temp.id, size }),
       async (error: unknown) => {
         // The rest of the part is read and dropped, so that multer can finish the request and answer it.
         file.stream.unpipe(meter);

@@ -17,11 +17,10 @@ import { MemoryCache } from '@darkroom/cache';
 const OWNER_ID = '0b9c4e1a-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
 const TEMP_ID = 'tmp/5f0e7c3a-9b1d-4e2f-8a6b-3c4d5e6f7a8b';
 const BYTES = Buffer.from('jpeg bytes, as far as this spec cares');
-const SHA = 'ab'.repeat(32);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function receivedFile(overrides: Partial<ReceivedFile> = {}): ReceivedFile {
-  return { tempId: TEMP_ID, originalname: 'IMG_0001.jpg', mimetype: 'image/png', size: BYTES.length, sha256: SHA, ...overrides } as ReceivedFile;
+  return { tempId: TEMP_ID, originalname: 'IMG_0001.jpg', mimetype: 'image/png', size: BYTES.length, ...overrides } as ReceivedFile;
 }
 
 describe('UploadsService.accept', () => {
@@ -94,7 +93,6 @@ describe('UploadsService.accept', () => {
       originalName: 'IMG_0001.jpg',
       mime: 'image/jpeg', // judged by content; the client said image/png
       bytes: BYTES.length,
-      sha256: SHA,
       createdAt: new Date('2025-03-31T23:59:59.500Z'),
     });
     expect(event).toEqual({

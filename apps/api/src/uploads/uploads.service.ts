@@ -77,7 +77,6 @@ export class UploadsService {
           originalName: file.originalname.slice(0, 255) || null,
           mime: image.mime,
           bytes: file.size,
-          sha256: file.sha256,
           createdAt,
         },
         { topic: IMAGE_UPLOADED, payload: message },

@@ -25,8 +25,9 @@ export class UploadEntity {
   @Column({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
   bytes: number;
 
-  @Column({ type: 'text' })
-  sha256: string;
+  /** Of the original's bytes, hex; computed by the worker that develops it, so null until then. */
+  @Column({ type: 'text', nullable: true })
+  sha256: string | null;
 
   @Column({ type: 'int', nullable: true })
   width: number | null;

@@ -8,7 +8,7 @@ import { returnedRows, rowCount } from './query-result';
 
 export type NewUpload = Pick<
   UploadEntity,
-  'id' | 'ownerId' | 'caption' | 'originalKey' | 'originalName' | 'mime' | 'bytes' | 'sha256' | 'createdAt'
+  'id' | 'ownerId' | 'caption' | 'originalKey' | 'originalName' | 'mime' | 'bytes' | 'createdAt'
 >;
 
 export interface OutboxEvent {
@@ -25,6 +25,13 @@ export interface StuckUpload {
 }
 
 export type NewThumbnail = Omit<ThumbnailEntity, 'uploadId'>;
+/** What developing an upload learnt of its original: displayed size, ThumbHash, and the sha256 of its bytes. */
+export interface DevelopedPhoto {
+  width: number;
+  height: number;
+  thumbhash: string;
+  sha256: string;
+}
 
 @Injectable()
 export class UploadsRepository {
@@ -36,11 +43,11 @@ export class UploadsRepository {
     // path instead of BEGIN, two INSERTs and COMMIT, each a wake-up of Postgres competing for the same cores.
     await this.db.query(
       `WITH upload AS (
-         INSERT INTO uploads (id, owner_id, caption, original_key, original_name, mime, bytes, sha256, status, attempts, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9)
+         INSERT INTO uploads (id, owner_id, caption, original_key, original_name, mime, bytes, status, attempts, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8)
        )
-       INSERT INTO outbox (topic, payload) VALUES ($10, $11)`,
-      [upload.id, upload.ownerId, upload.caption, upload.originalKey, upload.originalName, upload.mime, upload.bytes, upload.sha256, upload.createdAt, event.topic, JSON.stringify(event.payload)],
+       INSERT INTO outbox (topic, payload) VALUES ($9, $10)`,
+      [upload.id, upload.ownerId, upload.caption, upload.originalKey, upload.originalName, upload.mime, upload.bytes, upload.createdAt, event.topic, JSON.stringify(event.payload)],
     );
   }
 
@@ -174,12 +181,12 @@ export class UploadsRepository {
    * Thumbnails, dimensions, ThumbHash, `done` and the outbox event in one transaction.
    * Returns false (and writes nothing) when the upload was deleted or finished meanwhile.
    */
-  async markDone(id: string, photo: { width: number; height: number; thumbhash: string }, thumbnails: NewThumbnail[], event: OutboxEvent): Promise<boolean> {
+  async markDone(id: string, photo: DevelopedPhoto, thumbnails: NewThumbnail[], event: OutboxEvent): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const result = await tx.query(
-        `UPDATE uploads SET status = 'done', width = $2, height = $3, thumbhash = $4, failure_reason = NULL, processed_at = now()
+        `UPDATE uploads SET status = 'done', width = $2, height = $3, thumbhash = $4, sha256 = $5, failure_reason = NULL, processed_at = now()
           WHERE id = $1 AND status IN ('queued', 'processing')`,
-        [id, photo.width, photo.height, photo.thumbhash],
+        [id, photo.width, photo.height, photo.thumbhash, photo.sha256],
       );
       if (rowCount(result) === 0) return false;
       for (const t of thumbnails) {
