@@ -139,7 +139,7 @@ function workerConfig(env = process.env) {
   const { envSchema } = require('../dist/libs/config/src/env.schema');
   const read = (name) => envSchema.shape[name].parse(env[name]);
   return {
-    images: { maxInputPixels: read('MAX_INPUT_PIXELS'), thumbPx: read('THUMB_PX'), smallPx: read('SMALL_PX'), largePx: read('LARGE_PX'), webpQuality: read('WEBP_QUALITY'), webpEffort: read('WEBP_EFFORT') },
+    images: { maxInputPixels: read('MAX_INPUT_PIXELS'), thumbPx: read('THUMB_PX'), smallPx: read('SMALL_PX'), largePx: read('LARGE_PX'), webpQuality: read('WEBP_QUALITY'), webpEffort: read('WEBP_EFFORT'), largeWebpQuality: read('LARGE_WEBP_QUALITY'), largeWebpEffort: read('LARGE_WEBP_EFFORT') },
     worker: { concurrency: read('WORKER_CONCURRENCY'), vipsThreads: read('VIPS_CONCURRENCY') },
   };
 }

@@ -4,7 +4,7 @@
 'use strict';
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { benchEnvironment, peakRssMb, until } = require('./harness');
+const { benchEnvironment, peakRssMb, photoPoster, signUp, until } = require('./harness');
 
 function dockerfileEnv(name) {
   return new RegExp(`\\b${name}=(\\S+)`).exec(readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8'))?.[1];
@@ -13,24 +13,18 @@ function dockerfileEnv(name) {
 /** Rows: the worker's peak RSS over `count` uploads of `photoPath` (all queued at once), and its idle RSS. */
 async function workerRssRows(photoPath, { count = 12, label = '24 MP JPEG', env, name = 'worker-24mp-peak-rss' } = {}) {
   const bench = await benchEnvironment('workerrss');
+  const poster = photoPoster(1);
   try {
     const api = await bench.start('api');
     const arena = dockerfileEnv('MALLOC_ARENA_MAX');
     const workerEnv = env ?? (arena ? { MALLOC_ARENA_MAX: arena } : {});
     const worker = await bench.start('worker', workerEnv);
     const idleMb = peakRssMb(worker.child.pid);
-    const signup = await fetch(`${api.base}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'bench_rss' }) });
-    const { token } = await signup.json();
+    const token = await signUp(api.base, 'bench_rss');
     const data = readFileSync(photoPath);
     const started = Date.now();
     const ids = [];
-    for (let i = 0; i < count; i++) {
-      const form = new FormData();
-      form.append('file', new Blob([data], { type: 'image/jpeg' }), `photo-${i}.jpg`);
-      const response = await fetch(`${api.base}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-      if (response.status !== 202) throw new Error(`bench: upload → ${response.status} ${await response.text()}`);
-      ids.push((await response.json()).id);
-    }
+    for (let i = 0; i < count; i++) ids.push(await poster.upload(api.base, token, data, `photo-${i}.jpg`));
     await until(`${count} uploads to be developed`, async () => {
       const { rows } = await bench.db.query(`SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) FILTER (WHERE status = 'failed') AS failed FROM uploads WHERE id = ANY($1)`, [ids]);
       if (Number(rows[0].failed) > 0) throw new Error('bench: an upload failed');
@@ -51,6 +45,7 @@ async function workerRssRows(photoPath, { count = 12, label = '24 MP JPEG', env,
       },
     ];
   } finally {
+    poster.close();
     await bench.close();
   }
 }

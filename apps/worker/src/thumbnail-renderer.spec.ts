@@ -6,7 +6,7 @@ import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumb
 import type { AppConfig } from '@darkroom/config';
 import { configureSharp, explain, jpegShrinkOnLoad, ThumbnailRenderer, UndecodableImageError, type RenderedPhoto } from './thumbnail-renderer';
 
-const IMAGES = { maxInputPixels: 100_000_000, thumbPx: 160, smallPx: 480, largePx: 1440, webpQuality: 80, webpEffort: 2 };
+const IMAGES = { maxInputPixels: 100_000_000, thumbPx: 160, smallPx: 480, largePx: 1440, webpQuality: 80, webpEffort: 2, largeWebpQuality: 76, largeWebpEffort: 0 };
 
 function rendererWith(images: Partial<typeof IMAGES> = {}): ThumbnailRenderer {
   return new ThumbnailRenderer({ images: { ...IMAGES, ...images } } as AppConfig);
@@ -174,7 +174,7 @@ describe('ThumbnailRenderer', () => {
     expect((await sharp(p3).metadata()).icc).toBeDefined();
     const path = await file('p3.jpg', p3);
 
-    const photo = await rendererWith({ webpQuality: 95 }).render(path);
+    const photo = await rendererWith({ webpQuality: 95, largeWebpQuality: 95 }).render(path);
 
     for (const v of photo.variants) {
       const meta = await sharp(v.data).metadata();
@@ -182,6 +182,20 @@ describe('ThumbnailRenderer', () => {
       const [r, g, b] = await sharp(v.data).raw().toBuffer();
       for (const [got, want] of [[r, 200], [g, 100], [b, 50]] as const) expect(Math.abs(got! - want)).toBeLessThanOrEqual(4);
     }
+  });
+
+  it('encodes the large variant with its own quality and effort, and thumb and small with theirs', async () => {
+    const grain = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const path = await file('grain.jpg', grain);
+    const bytes = async (images: Partial<typeof IMAGES>) => Object.fromEntries((await rendererWith(images).render(path)).variants.map((v) => [v.variant, v.data.length]));
+
+    const fine = await bytes({ largeWebpQuality: 90, largeWebpEffort: 4 });
+    const coarse = await bytes({ largeWebpQuality: 30, largeWebpEffort: 0 });
+
+    expect(coarse.large).toBeLessThan(fine.large! / 2);
+    expect({ thumb: coarse.thumb, small: coarse.small }).toEqual({ thumb: fine.thumb, small: fine.small });
   });
 
   it('keeps transparency of a PNG with alpha', async () => {

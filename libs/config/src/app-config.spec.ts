@@ -112,7 +112,7 @@ describe('toAppConfig', () => {
     expect(config.storage.dir).toBe(resolve('relative/photos'));
     expect(config.api.port).toBe(4000);
     expect(config.api.webDistDir).toBe(resolve('dist/web'));
-    expect(config.images).toEqual({ maxInputPixels: 100_000_000, thumbPx: 200, smallPx: 480, largePx: 1440, webpQuality: 80, webpEffort: 2 });
+    expect(config.images).toEqual({ maxInputPixels: 100_000_000, thumbPx: 200, smallPx: 480, largePx: 1440, webpQuality: 80, webpEffort: 2, largeWebpQuality: 76, largeWebpEffort: 0 });
     expect(config.worker.maxAttempts).toBe(5);
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'darkroom', notificationsQueue: 'notifications', fanOutQueue: 'notifications.fanout' });
     expect(config.stream).toEqual({ heartbeatMs: 15_000, maxPerUser: 5, ticketTtlSeconds: 60 });

@@ -45,8 +45,18 @@ export abstract class AppConfig {
     disableAfter: number;
   };
   declare email: { smtpUrl?: string; from: string; digestSeconds: number; retryScheduleMs: number[]; publicUrl: string };
-  declare images: { maxInputPixels: number; thumbPx: number; smallPx: number; largePx: number; webpQuality: number; webpEffort: number };
-  declare worker: { httpPort: number; concurrency: number; vipsThreads?: number; maxAttempts: number; retryDelayMs: number };
+  declare images: {
+    maxInputPixels: number;
+    thumbPx: number;
+    smallPx: number;
+    largePx: number;
+    /** thumb and small */
+    webpQuality: number;
+    webpEffort: number;
+    largeWebpQuality: number;
+    largeWebpEffort: number;
+  };
+  declare worker: { httpPort: number; concurrency: number; vipsThreads?: number; maxAttempts: number; retryDelayMs: number; nice: number };
   declare notifier: { httpPort: number; concurrency: number; fanOutBatchSize: number };
 }
 
@@ -149,6 +159,8 @@ export function toAppConfig(env: Env): AppConfig {
       largePx: env.LARGE_PX,
       webpQuality: env.WEBP_QUALITY,
       webpEffort: env.WEBP_EFFORT,
+      largeWebpQuality: env.LARGE_WEBP_QUALITY,
+      largeWebpEffort: env.LARGE_WEBP_EFFORT,
     },
     worker: {
       httpPort: env.WORKER_HTTP_PORT,
@@ -156,6 +168,7 @@ export function toAppConfig(env: Env): AppConfig {
       vipsThreads: env.VIPS_CONCURRENCY,
       maxAttempts: env.JOB_MAX_ATTEMPTS,
       retryDelayMs: env.RETRY_DELAY_MS,
+      nice: env.WORKER_NICE,
     },
     notifier: { httpPort: env.NOTIFIER_HTTP_PORT, concurrency: env.NOTIFIER_CONCURRENCY, fanOutBatchSize: env.FANOUT_BATCH_SIZE },
   };

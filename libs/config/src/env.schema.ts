@@ -119,10 +119,15 @@ export const envSchema = z.object({
   THUMB_PX: positiveInt.max(4096).default(160),
   SMALL_PX: positiveInt.max(8192).default(480),
   LARGE_PX: positiveInt.max(16384).default(1440),
+  // thumb and small; libwebp's method: 4 is its default, 2 is as good for these sizes at less CPU (README, "Performance")
   WEBP_QUALITY: positiveInt.max(100).default(80),
-  // libwebp's method: 4 is its default; 2 encodes the 1440 px variant in under half the CPU for +2% bytes and the
-  // same PSNR (README, "Rendering: speed, size and quality")
   WEBP_EFFORT: z.coerce.number().int().min(0).max(6).default(2),
+  // large: three quarters of the encoding CPU. Method 0 at quality 76 costs 40% less CPU than method 2 at 80, for
+  // files 4% larger and 0.15 dB less PSNR over the bench's photos (README, "Performance")
+  LARGE_WEBP_QUALITY: positiveInt.max(100).default(76),
+  LARGE_WEBP_EFFORT: z.coerce.number().int().min(0).max(6).default(0),
+  // added to the worker's nice value at start: developing photos yields the cores to the api and the database
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
 
   NOTIFIER_HTTP_PORT: port.default(3002),
   NOTIFIER_CONCURRENCY: positiveInt.max(1000).default(10),
