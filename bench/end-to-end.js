@@ -6,7 +6,7 @@
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { benchEnvironment, median, photoPoster, signUp, until } = require('./harness');
+const { benchEnvironment, cpuMs, median, photoPoster, serviceCpuMs, signUp, until } = require('./harness');
 const { CORES, ways } = require('./peers');
 const { inChild } = require('./renderer');
 
@@ -15,6 +15,14 @@ const WORKER_COUNTS = [1, 2, 4];
 const PHOTOS = Number(process.env.BENCH_E2E_PHOTOS ?? 48);
 const ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);
 const UPLOAD_CLIENTS = 4;
+
+/** CPU used so far (ms) by the api, the workers, this process (the uploading client) and the services. */
+function cpuShares(api, workers) {
+  const own = process.cpuUsage();
+  return { api: cpuMs(api.child.pid), workers: workers.reduce((sum, w) => sum + cpuMs(w.child.pid), 0), client: (own.user + own.system) / 1000, ...serviceCpuMs() };
+}
+
+const perPhoto = (before, after) => Object.fromEntries(Object.keys(after).map((part) => [part, (after[part] - before[part]) / PHOTOS]));
 
 async function endToEndRows(photoPath) {
   const photo = readFileSync(photoPath);
@@ -48,17 +56,21 @@ async function endToEndRows(photoPath) {
     };
 
     const rates = Object.fromEntries(['bare', ...WORKER_COUNTS].map((key) => [key, []]));
+    const cpu = Object.fromEntries(['bare', ...WORKER_COUNTS].map((key) => [key, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = ['bare', ...WORKER_COUNTS];
       for (const key of round % 2 ? order.reverse() : order) {
         if (key === 'bare') {
           const s = await inChild('ours', { mode: 'speed', paths: [photoPath], count: PHOTOS, inflight: CORES, scratch }, ways.ours.env());
           rates.bare.push(s.photosPerSecond);
+          cpu.bare.push({ renderer: 1000 / s.photosPerCpuSecond });
           continue;
         }
         const workers = await Promise.all(Array.from({ length: key }, () => bench.start('worker', ways.ours.env())));
         await batch(2 * key); // warm-up: every worker has developed a photo before the clock starts
+        const before = cpuShares(api, workers);
         rates[key].push(await batch(PHOTOS));
+        cpu[key].push(perPhoto(before, cpuShares(api, workers)));
         await Promise.all(workers.map((worker) => bench.stop(worker)));
       }
       console.log(`end-to-end: round ${round + 1}/${ROUNDS} photos/s ${Object.entries(rates).map(([key, r]) => `${key === 'bare' ? 'bare loop' : `${key} workers`} ${r[round].toFixed(2)}`).join(', ')}`);
@@ -88,6 +100,20 @@ async function endToEndRows(photoPath) {
       goal: '≥ 0.9',
       met: vsBare(best) >= 0.9,
       note: `the best worker count (${best}) against the renderer alone in a loop, ${CORES} photos in flight, same settings`,
+    });
+    // Where the CPU of one photo goes, in the best worker count's rounds (medians), against the bare loop's renderer.
+    const share = (key, part) => Math.round(median(cpu[key].map((c) => c[part])));
+    const parts = ['workers', 'api', 'client', 'postgres', 'rabbitmq', 'redis'];
+    const total = (key) => Math.round(median(cpu[key].map((c) => parts.reduce((sum, part) => sum + c[part], 0))));
+    rows.push({
+      name: 'e2e-cpu-ms-per-photo',
+      value: total(best),
+      unit: 'ms',
+      baseline: share('bare', 'renderer'),
+      ratio: fixed(total(best) / share('bare', 'renderer')),
+      goal: null,
+      met: null,
+      note: `(record) CPU time per photo with ${best} worker${best > 1 ? 's' : ''}: ${parts.map((part) => `${part === 'client' ? "the bench's uploading client" : part} ${share(best, part)} ms`).join(', ')}; the bare loop's renderer ${share('bare', 'renderer')} ms`,
     });
     rows.push({
       name: 'e2e-worst-vs-best',

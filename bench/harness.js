@@ -4,7 +4,7 @@
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const http = require('node:http');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
@@ -44,6 +44,33 @@ async function until(what, probe, timeoutMs) {
 function peakRssMb(pid) {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** CPU time (user + system, ms) a process has used so far; 0 once it is gone. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100; // USER_HZ, 100 on every Linux the bench runs on
+
+/** CPU time (ms) used so far by the machine's Postgres, RabbitMQ and Redis processes, by name: the services the apps talk to. */
+function serviceCpuMs() {
+  const services = { postgres: 0, rabbitmq: 0, redis: 0 };
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    let name;
+    try {
+      name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    const service = /^postgres|^postmaster/.test(name) ? 'postgres' : /^beam|^erl/.test(name) ? 'rabbitmq' : /^redis/.test(name) ? 'redis' : null;
+    if (service) services[service] += cpuMs(pid);
+  }
+  return services;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -179,4 +206,4 @@ async function signUp(base, handle) {
   return (await response.json()).token;
 }
 
-module.exports = { benchEnvironment, median, peakRssMb, percentile, photoPoster, signUp, until };
+module.exports = { benchEnvironment, cpuMs, median, peakRssMb, percentile, photoPoster, serviceCpuMs, signUp, until };
