@@ -30,13 +30,13 @@ function freePort() {
   });
 }
 
-async function until(what, probe, timeoutMs) {
+async function until(what, probe, timeoutMs, intervalMs = 10) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(10);
+    await sleep(intervalMs);
   }
 }
 
