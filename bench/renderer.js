@@ -181,10 +181,10 @@ function rendererRows(m) {
   rows.push({ name: 'render-psnr-vs-immich', value: +ours.psnr.toFixed(2), unit: 'dB', baseline: +im.psnr.toFixed(2), ratio: +dB.toFixed(2), goal: 'ratio = dB difference ≥ −0.5', met: dB >= -0.5, note: 'mean PSNR of the 12 variants vs a lanczos3 resize of the full decode' });
   rows.push(...m.extraRows);
   rows.push({ name: 'render-24mp-peak-rss', value: Math.round(m.rss24.peakRssMb), unit: 'MB', baseline: null, ratio: null, goal: null, met: null, note: `ours in a child process, ${m.rss24.inflight} photos in flight (WORKER_CONCURRENCY's default) (the renderer alone, for comparison with the whole worker's row)` });
-  // every way for the record, against the Immich way: photos/s ratio, and bytes and dB in the note
+  // every way for the record, against the Immich way: photos/s ratio, with its bytes and PSNR (columns of their own)
   for (const [name, w] of Object.entries(m.ways)) {
     const vs = w.bytes === undefined ? '' : `; bytes ${w.bytes} (${(w.bytes / im.bytes).toFixed(3)}× Immich's), PSNR ${w.psnr.toFixed(2)} dB (${(w.psnr - im.psnr).toFixed(2)})`;
-    rows.push({ name: `render-12mp-${name}`, value: w.photosPerSecond, unit: 'photos/s', baseline: im.photosPerSecond, ratio: +median(w.rounds.map((x, i) => x / im.rounds[i])).toFixed(2), goal: null, met: null, note: `${w.describe}; rounds ${w.rounds.join(', ')}; ${w.photosPerCpuSecond} photos per CPU-second (${(w.photosPerCpuSecond / im.photosPerCpuSecond).toFixed(2)}× Immich's)${vs}` });
+    rows.push({ name: `render-12mp-${name}`, value: w.photosPerSecond, unit: 'photos/s', baseline: im.photosPerSecond, ratio: +median(w.rounds.map((x, i) => x / im.rounds[i])).toFixed(2), goal: null, met: null, bytes: w.bytes ?? null, psnr: w.psnr === undefined ? null : +w.psnr.toFixed(2), note: `${w.describe}; rounds ${w.rounds.join(', ')}; ${w.photosPerCpuSecond} photos per CPU-second (${(w.photosPerCpuSecond / im.photosPerCpuSecond).toFixed(2)}× Immich's)${vs}` });
   }
   return rows;
 }

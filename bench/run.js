@@ -41,6 +41,8 @@ async function main() {
         baseline: r.baseline === null ? '' : `${r.baseline} ${r.unit}`,
         ratio: r.ratio ?? '',
         'CPU-s ratio': r.cpuRatio ?? '',
+        bytes: r.bytes ?? '',
+        'PSNR dB': r.psnr ?? '',
         goal: r.goal ?? '',
         met: r.met === null ? '' : r.met ? 'met' : 'NOT met',
       })),
