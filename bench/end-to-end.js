@@ -31,7 +31,7 @@ async function endToEndRows(photoPath) {
   const poster = photoPoster(UPLOAD_CLIENTS);
   try {
     const api = await bench.start('api');
-    const token = await signUp(api.base, 'bench_e2e');
+    const { token } = await signUp(api.base, 'bench_e2e');
     const upload = () => poster.upload(api.base, token, photo, 'e2e.jpg');
     /**
      * `count` uploads by UPLOAD_CLIENTS clients at once, then waits until every one is `done`: photos/s. The end is
@@ -139,4 +139,4 @@ async function endToEndRows(photoPath) {
 
 module.exports = { endToEndRows };
 
-if (require.main === module) require('./photos').runAloneWith12mp(endToEndRows);
+if (require.main === module) require('./photos').runAloneWith('jpeg-12mp', endToEndRows);

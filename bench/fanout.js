@@ -106,3 +106,5 @@ async function fanOutRows({ followers = 100_000, rounds = 3 } = {}) {
 }
 
 module.exports = { fanOutRows };
+
+if (require.main === module) require('./harness').printRows(fanOutRows());

@@ -3,7 +3,7 @@
 // request (so the feed query runs), in the same run.
 'use strict';
 const { Redis } = require('ioredis');
-const { benchEnvironment, percentile } = require('./harness');
+const { benchEnvironment, percentile, signUp } = require('./harness');
 
 async function seedFeed(db, followees, photosEach) {
   const { rows: [viewer] } = await db.query(`INSERT INTO users (handle, api_token_hash) VALUES ('bench_viewer', md5('bench-viewer-token')) RETURNING id`);
@@ -45,8 +45,7 @@ async function feedRows({ followees = 1000, photosEach = 100, requests = 200 } =
     // The token whose sha256 the seed stored: md5 above is only a placeholder, so sign the viewer up for real.
     const viewerId = await seedFeed(bench.db, followees, photosEach);
     const api = await bench.start('api');
-    const signup = await fetch(`${api.base}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'bench_reader' }) });
-    const { id: readerId, token } = await signup.json();
+    const { id: readerId, token } = await signUp(api.base, 'bench_reader');
     await bench.db.query(`INSERT INTO follows (follower_id, followee_id) SELECT $1, followee_id FROM follows WHERE follower_id = $2`, [readerId, viewerId]);
     await bench.db.query('ANALYZE follows');
     const url = `${api.base}/v1/feed`;
@@ -70,3 +69,5 @@ async function feedRows({ followees = 1000, photosEach = 100, requests = 200 } =
 }
 
 module.exports = { feedRows, seedFeed };
+
+if (require.main === module) require('./harness').printRows(feedRows());

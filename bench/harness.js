@@ -199,11 +199,23 @@ function photoPoster(maxSockets = 16) {
   };
 }
 
-/** A new user of the api at `base`: its bearer token. */
+/** A new user of the api at `base`: { id, token }. */
 async function signUp(base, handle) {
   const response = await fetch(`${base}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle }) });
   if (response.status !== 201) throw new Error(`bench: sign-up of ${handle} → ${response.status} ${await response.text()}`);
-  return (await response.json()).token;
+  const { id, token } = await response.json();
+  return { id, token };
 }
 
-module.exports = { benchEnvironment, cpuMs, median, peakRssMb, percentile, photoPoster, serviceCpuMs, signUp, until };
+/** For a bench part run on its own (`node bench/<part>.js`): prints the rows `rows` resolves to as a table, without notes. */
+function printRows(rows) {
+  return Promise.resolve(rows).then(
+    (resolved) => console.table(resolved.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
+    (error) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
+
+module.exports = { benchEnvironment, cpuMs, median, peakRssMb, percentile, photoPoster, printRows, serviceCpuMs, signUp, until };

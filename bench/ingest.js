@@ -11,7 +11,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const sharp = require('sharp');
-const { benchEnvironment, median, percentile, photoPoster, signUp, until } = require('./harness');
+const { benchEnvironment, median, percentile, photoPoster, printRows, signUp, until } = require('./harness');
 
 const CLIENTS = 16;
 const ROUNDS = 5;
@@ -77,7 +77,7 @@ async function ingestRows() {
   const bare = [];
   try {
     const api = await bench.start('api');
-    const token = await signUp(api.base, 'bench_ingest');
+    const { token } = await signUp(api.base, 'bench_ingest');
     bare.push(await bareServer(dirs[0], true), await bareServer(dirs[1], false));
     const sides = {
       ours: () => load(`${api.base}/v1/uploads`, photo, { authorization: `Bearer ${token}` }),
@@ -139,12 +139,4 @@ async function ingestRows() {
 
 module.exports = { ingestRows };
 
-if (require.main === module) {
-  ingestRows().then(
-    (rows) => console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) printRows(ingestRows());

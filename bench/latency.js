@@ -34,7 +34,7 @@ async function latencyRows(photoPath) {
     const photo = readFileSync(photoPath);
     const api = await bench.start('api');
     let worker = await bench.start('worker');
-    const token = await signUp(api.base, 'bench_latency');
+    const { token } = await signUp(api.base, 'bench_latency');
     const upload = () => poster.upload(api.base, token, photo, 'latency.jpg');
     const pending = async (ids) => Number((await bench.db.query(`SELECT count(*) AS n FROM uploads WHERE id = ANY($1) AND status <> 'done'`, [ids])).rows[0].n);
     const probe = await upload();
@@ -78,4 +78,4 @@ async function latencyRows(photoPath) {
 
 module.exports = { latencyRows };
 
-if (require.main === module) require('./photos').runAloneWith12mp(latencyRows);
+if (require.main === module) require('./photos').runAloneWith('jpeg-12mp', latencyRows);

@@ -56,22 +56,14 @@ async function makePhotos(dir) {
 }
 
 /**
- * For a bench module run on its own (`node bench/latency.js`): makes the photos, prints the rows `rowsOf(path of
- * the 12 MP JPEG)` gives as a table, and removes the photos.
+ * For a bench part run on its own (`node bench/latency.js`): makes the photos, prints the rows `rowsOf(path of the
+ * photo named `name`)` gives as a table, and removes the photos.
  */
-function runAloneWith12mp(rowsOf) {
+function runAloneWith(name, rowsOf) {
   const { mkdtempSync, rmSync } = require('node:fs');
+  const { printRows } = require('./harness');
   const dir = mkdtempSync(join(require('node:os').tmpdir(), 'darkroom-bench-photos-'));
-  makePhotos(dir)
-    .then((photos) => rowsOf(photos.find((p) => p.name === 'jpeg-12mp').path))
-    .then(
-      (rows) => console.table(rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'note')))),
-      (error) => {
-        console.error(error);
-        process.exitCode = 1;
-      },
-    )
-    .finally(() => rmSync(dir, { recursive: true, force: true }));
+  return printRows(makePhotos(dir).then((photos) => rowsOf(photos.find((p) => p.name === name).path))).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-module.exports = { makePhotos, runAloneWith12mp };
+module.exports = { makePhotos, runAloneWith };

@@ -20,7 +20,7 @@ async function workerRssRows(photoPath, { count = 12, label = '24 MP JPEG', env,
     const workerEnv = env ?? (arena ? { MALLOC_ARENA_MAX: arena } : {});
     const worker = await bench.start('worker', workerEnv);
     const idleMb = peakRssMb(worker.child.pid);
-    const token = await signUp(api.base, 'bench_rss');
+    const { token } = await signUp(api.base, 'bench_rss');
     const data = readFileSync(photoPath);
     const started = Date.now();
     const ids = [];
@@ -51,3 +51,5 @@ async function workerRssRows(photoPath, { count = 12, label = '24 MP JPEG', env,
 }
 
 module.exports = { workerRssRows };
+
+if (require.main === module) require('./photos').runAloneWith('jpeg-24mp', (path) => workerRssRows(path));
