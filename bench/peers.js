@@ -150,4 +150,4 @@ function dockerfileEnv(name) {
   return match?.[1];
 }
 
-module.exports = { ways, VARIANTS, CORES, workerConfig };
+module.exports = { ways, VARIANTS, CORES, dockerfileEnv, workerConfig };

@@ -3,12 +3,8 @@
 // real api, against the local Postgres, Redis and RabbitMQ (a database, prefix and queues of its own).
 'use strict';
 const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
 const { benchEnvironment, peakRssMb, photoPoster, signUp, until } = require('./harness');
-
-function dockerfileEnv(name) {
-  return new RegExp(`\\b${name}=(\\S+)`).exec(readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8'))?.[1];
-}
+const { dockerfileEnv } = require('./peers');
 
 /** Rows: the worker's peak RSS over `count` uploads of `photoPath` (all queued at once), and its idle RSS. */
 async function workerRssRows(photoPath, { count = 12, label = '24 MP JPEG', env, name = 'worker-24mp-peak-rss' } = {}) {
